@@ -1,0 +1,173 @@
+namespace EventShadow.Contracts;
+
+// Events of one negotiation. Each is appended to the negotiation's event stream first and reaches
+// RabbitMQ only after that commit, so consumers see them at least once and must be idempotent.
+
+/// <summary>
+/// A task arrived and was read without error.
+/// </summary>
+/// <param name="TaskName">Name that identifies the task in its definition, such as <c>Deployment/redis/redis</c>.</param>
+/// <param name="SourceName">File or sender the definition came from.</param>
+/// <param name="Format">Format it was read as, for example <c>kubernetes</c> or <c>compose</c>.</param>
+public sealed record PartialTaskSubmitted(
+    Guid NegotiationId,
+    string TaskName,
+    string SourceName,
+    string Format,
+    ContainerSpec Container,
+    DateTimeOffset SubmittedAt);
+
+/// <summary>
+/// The Negotiator derived the task's profile and resource hints.
+/// </summary>
+public sealed record RequirementsAnalyzed(
+    Guid NegotiationId,
+    WorkloadProfile Profile,
+    IReadOnlyList<ResourceHint> Hints);
+
+/// <summary>
+/// The Negotiator proposes an allocation for an attempt; a shadow trial follows.
+/// </summary>
+/// <param name="Attempt">1 for the first proposal, one more for every renegotiation.</param>
+/// <param name="Rationale">Why these numbers, in words an operator can check.</param>
+/// <param name="Container">The container to try, so that workers need not read the stream.</param>
+public sealed record AllocationProposed(
+    Guid NegotiationId,
+    int Attempt,
+    ResourceAllocation Allocation,
+    string Rationale,
+    WorkloadProfile Profile,
+    ContainerSpec Container);
+
+/// <summary>
+/// The PoolManager took a shadow container for an attempt and is configuring it.
+/// </summary>
+/// <param name="ShadowId">Docker container id.</param>
+/// <param name="ColdStart">True when the shadow was created on demand rather than taken warm from a pool.</param>
+public sealed record ShadowClaimed(
+    Guid NegotiationId,
+    int Attempt,
+    string ShadowId,
+    string ShadowName,
+    string Image,
+    bool ColdStart,
+    DateTimeOffset ClaimedAt);
+
+/// <summary>
+/// How the Validator checks that a workload is ready: a command run inside the shadow that exits with 0.
+/// </summary>
+public sealed record ReadinessProbe(IReadOnlyList<string> Command, string? User);
+
+/// <summary>
+/// The shadow runs the workload with the proposed allocation applied.
+/// </summary>
+/// <param name="WorkloadExecId">Docker exec id of the workload process, so its exit can be observed.</param>
+/// <param name="Readiness">How to tell the workload is ready; null when it has no readiness check.</param>
+public sealed record ShadowConfigured(
+    Guid NegotiationId,
+    int Attempt,
+    string ShadowId,
+    ResourceAllocation Allocation,
+    string WorkloadExecId,
+    ReadinessProbe? Readiness,
+    DateTimeOffset ConfiguredAt);
+
+/// <summary>
+/// No shadow could be configured for an attempt; <paramref name="Reason"/> says why and what to change.
+/// </summary>
+public sealed record ShadowUnavailable(Guid NegotiationId, int Attempt, string Reason);
+
+/// <summary>
+/// What the Validator measured during one validation run.
+/// </summary>
+/// <param name="Started">The workload process started.</param>
+/// <param name="StayedUp">The workload was still running at the end of the watch.</param>
+/// <param name="OomKilled">The kernel killed a process of the shadow for exceeding the memory limit.</param>
+/// <param name="OomKillCount">Processes killed that way during the run.</param>
+/// <param name="PeakMemoryMiB">Highest memory use of the shadow's cgroup during the run.</param>
+/// <param name="ExitCode">Exit code of the workload if it ended during the run.</param>
+/// <param name="TimeToReadySeconds">Seconds from start until readiness passed; null if it never did or has no check.</param>
+/// <param name="ThrottledPeriods">CFS periods in which the shadow was throttled.</param>
+/// <param name="TotalPeriods">CFS periods elapsed while the shadow ran.</param>
+/// <param name="WatchedSeconds">How long the workload was observed.</param>
+public sealed record ValidationMeasurements(
+    bool Started,
+    bool StayedUp,
+    bool OomKilled,
+    int OomKillCount,
+    double PeakMemoryMiB,
+    int? ExitCode,
+    double? TimeToReadySeconds,
+    long ThrottledPeriods,
+    long TotalPeriods,
+    double WatchedSeconds);
+
+/// <summary>
+/// Why a validation failed, so that the saga can renegotiate the right resource.
+/// </summary>
+public enum ValidationFailure
+{
+    OutOfMemory,
+    NotReady,
+    Exited,
+}
+
+public sealed record ValidationPassed(
+    Guid NegotiationId,
+    int Attempt,
+    string ShadowId,
+    ValidationMeasurements Measurements);
+
+/// <param name="Reasons">What went wrong, in words an operator can act on.</param>
+public sealed record ValidationFailed(
+    Guid NegotiationId,
+    int Attempt,
+    string ShadowId,
+    ValidationFailure Failure,
+    IReadOnlyList<string> Reasons,
+    ValidationMeasurements Measurements);
+
+/// <summary>
+/// The negotiation ended with a validated allocation.
+/// </summary>
+public sealed record AllocationCommitted(
+    Guid NegotiationId,
+    int Attempt,
+    ResourceAllocation Allocation,
+    DateTimeOffset CommittedAt);
+
+/// <summary>
+/// The negotiation ended without an allocation; <paramref name="Reason"/> says why.
+/// </summary>
+public sealed record NegotiationFailed(
+    Guid NegotiationId,
+    int Attempt,
+    string Reason,
+    DateTimeOffset FailedAt);
+
+/// <summary>
+/// A shadow was removed. Claimed and released times bound what it cost.
+/// </summary>
+public sealed record ShadowReleased(
+    Guid NegotiationId,
+    int Attempt,
+    string ShadowId,
+    ResourceAllocation Allocation,
+    DateTimeOffset ClaimedAt,
+    DateTimeOffset ReleasedAt);
+
+/// <summary>
+/// The CostLedger priced a shadow's lifetime.
+/// </summary>
+/// <param name="ShadowSeconds">Seconds from claim to release.</param>
+/// <param name="Cost">Price of those seconds at the allocation's CPU and memory, in <paramref name="Currency"/>.</param>
+/// <param name="PriceList">Version of the price list used.</param>
+public sealed record ShadowCostRecorded(
+    Guid NegotiationId,
+    int Attempt,
+    string ShadowId,
+    double ShadowSeconds,
+    decimal Cost,
+    string Currency,
+    string Pool,
+    string PriceList);

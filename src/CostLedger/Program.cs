@@ -1,0 +1,2 @@
+// Replaced by the CostLedger service entry point.
+return 0;

@@ -1,0 +1,59 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EventShadow.Hosting;
+
+/// <summary>
+/// MassTransit on RabbitMQ, configured the same way in every service.
+/// </summary>
+public static class BusSetup
+{
+    /// <summary>
+    /// Adds the bus. Each service lists its consumers and sagas in <paramref name="configure"/>:
+    /// that list is the map of what the service reacts to.
+    /// </summary>
+    public static IServiceCollection AddServiceBus(this IServiceCollection services, Action<IBusRegistrationConfigurator> configure)
+    {
+        services.AddOptions<RabbitMqOptions>()
+            .BindConfiguration(RabbitMqOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configure(bus);
+
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.Password);
+                });
+                rabbit.PrefetchCount = options.PrefetchCount;
+
+                // Optimistic-concurrency conflicts on a negotiation stream and brief outages of
+                // PostgreSQL or Docker are retried; what still fails goes to the endpoint's _error queue.
+                rabbit.UseMessageRetry(retry => retry.Exponential(
+                    retryLimit: 6,
+                    minInterval: TimeSpan.FromMilliseconds(50),
+                    maxInterval: TimeSpan.FromSeconds(5),
+                    intervalDelta: TimeSpan.FromMilliseconds(200)));
+
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+
+        services.AddOptions<MassTransitHostOptions>().Configure(host =>
+        {
+            host.WaitUntilStarted = true;
+            host.StartTimeout = TimeSpan.FromSeconds(60);
+            host.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        return services;
+    }
+}

@@ -1,0 +1,76 @@
+using EventShadow.Contracts;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Weasel.Core;
+
+namespace EventShadow.Hosting;
+
+/// <summary>
+/// Marten on PostgreSQL: one event stream per negotiation, keyed by the negotiation id.
+/// </summary>
+public static class EventStoreSetup
+{
+    /// <summary>
+    /// Registers the event store. <paramref name="configure"/> adds what only this service needs,
+    /// such as projections or saga documents.
+    /// </summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddEventStore(
+        this IServiceCollection services, Action<StoreOptions>? configure = null)
+    {
+        services.AddOptions<EventStoreOptions>()
+            .BindConfiguration(EventStoreOptions.SectionName)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                {
+                    options.ConnectionString = configuration.GetConnectionString("EventStore") ?? "";
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSingleton<NegotiationEventWriter>();
+
+        return services
+            .AddMarten(provider =>
+            {
+                var settings = provider.GetRequiredService<IOptions<EventStoreOptions>>().Value;
+                var store = new StoreOptions();
+
+                store.Connection(settings.ConnectionString);
+                store.DatabaseSchemaName = settings.Schema;
+                store.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                store.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+
+                store.Events.StreamIdentity = StreamIdentity.AsGuid;
+                store.Events.AddEventTypes(NegotiationEvents.All);
+
+                store.Schema.For<ProcessedMessage>().Identity(message => message.Id);
+
+                store.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(settings.PollingMilliseconds);
+                store.Projections.FastPollingTime = TimeSpan.FromMilliseconds(Math.Max(10, settings.PollingMilliseconds / 2));
+
+                configure?.Invoke(store);
+                return store;
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+    }
+
+    /// <summary>
+    /// Runs Marten's async daemon in this process and relays every committed event to RabbitMQ.
+    /// With several instances, hot/cold leader election lets exactly one of them do the work.
+    /// </summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddEventRelay(
+        this MartenServiceCollectionExtensions.MartenConfigurationExpression marten)
+    {
+        return marten
+            .AddSubscriptionWithServices<EventBusRelay>(ServiceLifetime.Singleton)
+            .AddAsyncDaemon(DaemonMode.HotCold);
+    }
+}

@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EventShadow.Hosting;
+
+/// <summary>
+/// Connection to RabbitMQ, from the <c>RabbitMq</c> configuration section.
+/// </summary>
+public sealed class RabbitMqOptions
+{
+    public const string SectionName = "RabbitMq";
+
+    [Required(ErrorMessage = "RabbitMq:Host is missing. Set it, or run infra/setup.sh and load its env file.")]
+    public string Host { get; set; } = "";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 5672;
+
+    public string VirtualHost { get; set; } = "/";
+
+    [Required(ErrorMessage = "RabbitMq:Username is missing. Set it, or run infra/setup.sh and load its env file.")]
+    public string Username { get; set; } = "";
+
+    [Required(ErrorMessage = "RabbitMq:Password is missing. Set it, or run infra/setup.sh and load its env file.")]
+    public string Password { get; set; } = "";
+
+    /// <summary>Messages each receive endpoint takes from RabbitMQ before acknowledging them.</summary>
+    [Range(1, 1000)]
+    public int PrefetchCount { get; set; } = 16;
+}
+
+/// <summary>
+/// Where the Marten event store lives: <c>ConnectionStrings:EventStore</c> and the <c>EventStore</c> section.
+/// </summary>
+public sealed class EventStoreOptions
+{
+    public const string SectionName = "EventStore";
+
+    [Required(ErrorMessage = "ConnectionStrings:EventStore is missing. Set it, or run infra/setup.sh and load its env file.")]
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>PostgreSQL schema that holds the events, documents and projections.</summary>
+    [Required]
+    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "EventStore:Schema must be a lower-case PostgreSQL identifier.")]
+    public string Schema { get; set; } = "eventshadow";
+
+    /// <summary>How often the async daemon looks for new events when the store is quiet, in milliseconds.</summary>
+    [Range(10, 60_000)]
+    public int PollingMilliseconds { get; set; } = 200;
+}
+
+/// <summary>
+/// Where the Docker engine answers, from the <c>Docker</c> configuration section.
+/// </summary>
+public sealed class DockerOptions
+{
+    public const string SectionName = "Docker";
+
+    [Required]
+    public Uri Endpoint { get; set; } = new("unix:///var/run/docker.sock");
+}

@@ -1,0 +1,2 @@
+// Replaced by the Negotiator service entry point.
+return 0;

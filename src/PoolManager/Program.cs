@@ -1,0 +1,2 @@
+// Replaced by the PoolManager service entry point.
+return 0;

@@ -1,0 +1,2 @@
+// Replaced by the Validator service entry point.
+return 0;

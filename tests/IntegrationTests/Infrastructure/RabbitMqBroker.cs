@@ -1,0 +1,73 @@
+using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Images;
+using Testcontainers.RabbitMq;
+
+namespace EventShadow.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One real RabbitMQ container, started through Testcontainers for the whole test run. Each test
+/// class gets a virtual host of its own, so exchanges and queues of parallel tests never meet.
+/// </summary>
+internal static class RabbitMqBroker
+{
+    private const string Username = "eventshadow";
+    private const string Password = "eventshadow-tests";
+
+    private static readonly Lazy<Task<RabbitMqContainer>> Container = new(StartAsync);
+
+    /// <summary>
+    /// Creates a virtual host with a unique name and returns where to reach it.
+    /// </summary>
+    public static async Task<RabbitMqEndpoint> CreateVirtualHostAsync()
+    {
+        var container = await Container.Value;
+        var virtualHost = $"test-{Guid.NewGuid():N}";
+
+        await RunAsync(container, "rabbitmqctl", "add_vhost", virtualHost);
+        await RunAsync(container, "rabbitmqctl", "set_permissions", "-p", virtualHost, Username, ".*", ".*", ".*");
+
+        return new RabbitMqEndpoint(container.Hostname, container.GetMappedPublicPort(RabbitMqBuilder.RabbitMqPort), virtualHost, Username, Password);
+    }
+
+    private static async Task<RabbitMqContainer> StartAsync()
+    {
+        // No Ryuk image is available here; containers are removed when the test process exits.
+        TestcontainersSettings.ResourceReaperEnabled = false;
+        Environment.SetEnvironmentVariable("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
+
+        var container = new RabbitMqBuilder(TestSettings.RabbitMqImage)
+            .WithImagePullPolicy(PullPolicy.Never)
+            .WithUsername(Username)
+            .WithPassword(Password)
+            .WithLabel("eventshadow.test", "true")
+            .Build();
+
+        try
+        {
+            await container.StartAsync();
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidOperationException(
+                $"RabbitMQ test container from image {TestSettings.RabbitMqImage} did not start: {ex.Message} " +
+                "Run `sudo bash infra/setup.sh` to start the Docker engine and build the image.", ex);
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return container;
+    }
+
+    private static async Task RunAsync(RabbitMqContainer container, params string[] command)
+    {
+        var result = await container.ExecAsync(command);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"`{string.Join(' ', command)}` failed in the RabbitMQ container: {result.Stderr}{result.Stdout}");
+        }
+    }
+}
+
+/// <summary>
+/// Where a test's services reach RabbitMQ.
+/// </summary>
+internal sealed record RabbitMqEndpoint(string Host, int Port, string VirtualHost, string Username, string Password);
