@@ -104,7 +104,7 @@ start_docker_engine() {
 # Reads a value from the env file, or generates a random one the first time.
 credential() {
   local name=$1 value=""
-  [[ -f "$ENV_FILE" ]] && value=$(grep -E "^$name=" "$ENV_FILE" | tail -n 1 | cut -d= -f2-)
+  [[ -f "$ENV_FILE" ]] && value=$(grep -E "^$name=" "$ENV_FILE" | tail -n 1 | cut -d= -f2- | tr -d "'")
   [[ -n "$value" ]] || value=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
   printf '%s\n' "$value"
 }
@@ -203,21 +203,24 @@ build_image() {
   echo "$name built"
 }
 
+# Writes the settings the services and tests read. Values are single-quoted, so that a shell can
+# source the file (connection strings contain ';') and the tests can read it line by line.
 write_env_file() {
   mkdir -p "$STATE_DIR"
+  local connection="Host=127.0.0.1;Port=5432;Database=eventshadow;Username=eventshadow;Password=$POSTGRES_PASSWORD"
   umask 077
   cat >"$ENV_FILE" <<EOF
-POSTGRES_PASSWORD=$POSTGRES_PASSWORD
-RABBITMQ_PASSWORD=$RABBITMQ_PASSWORD
-ConnectionStrings__EventStore=Host=127.0.0.1;Port=5432;Database=eventshadow;Username=eventshadow;Password=$POSTGRES_PASSWORD
-RabbitMq__Host=127.0.0.1
-RabbitMq__Port=5672
-RabbitMq__Username=eventshadow
-RabbitMq__Password=$RABBITMQ_PASSWORD
-Docker__Endpoint=unix:///var/run/docker.sock
-Testing__RabbitMqImage=$RABBITMQ_TEST_IMAGE
-Shadows__WorkloadImage=$WORKLOAD_IMAGE
-TESTCONTAINERS_RYUK_DISABLED=true
-TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
+POSTGRES_PASSWORD='$POSTGRES_PASSWORD'
+RABBITMQ_PASSWORD='$RABBITMQ_PASSWORD'
+ConnectionStrings__EventStore='$connection'
+RabbitMq__Host='127.0.0.1'
+RabbitMq__Port='5672'
+RabbitMq__Username='eventshadow'
+RabbitMq__Password='$RABBITMQ_PASSWORD'
+Docker__Endpoint='unix:///var/run/docker.sock'
+Testing__RabbitMqImage='$RABBITMQ_TEST_IMAGE'
+Shadows__WorkloadImage='$WORKLOAD_IMAGE'
+TESTCONTAINERS_RYUK_DISABLED='true'
+TESTCONTAINERS_HOST_OVERRIDE='127.0.0.1'
 EOF
 }

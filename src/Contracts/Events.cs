@@ -18,11 +18,15 @@ public sealed record PartialTaskSubmitted(
     DateTimeOffset SubmittedAt);
 
 /// <summary>
-/// The Negotiator derived the task's profile and resource hints.
+/// The Negotiator derived the task's profile and resource hints; negotiation starts from here.
 /// </summary>
+/// <param name="Container">The container to negotiate for, as submitted.</param>
+/// <param name="Hints">Resource facts with the document, path and line each came from.</param>
 public sealed record RequirementsAnalyzed(
     Guid NegotiationId,
+    string TaskName,
     WorkloadProfile Profile,
+    ContainerSpec Container,
     IReadOnlyList<ResourceHint> Hints);
 
 /// <summary>

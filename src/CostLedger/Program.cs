@@ -1,2 +1,4 @@
-// Replaced by the CostLedger service entry point.
-return 0;
+using EventShadow.CostLedger;
+using EventShadow.Hosting;
+
+return await ServiceRunner.RunAsync("CostLedger", args, CostLedgerApplication.Build);

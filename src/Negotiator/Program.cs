@@ -1,2 +1,4 @@
-// Replaced by the Negotiator service entry point.
-return 0;
+using EventShadow.Hosting;
+using EventShadow.Negotiator;
+
+return await ServiceRunner.RunAsync("Negotiator", args, NegotiatorApplication.Build);

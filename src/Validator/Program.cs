@@ -1,2 +1,4 @@
-// Replaced by the Validator service entry point.
-return 0;
+using EventShadow.Hosting;
+using EventShadow.Validator;
+
+return await ServiceRunner.RunAsync("Validator", args, ValidatorApplication.Build);

@@ -7,7 +7,7 @@ namespace EventShadow.IntegrationTests.Infrastructure;
 /// Reads a test's event store directly, to append events as another service would and to wait
 /// until a negotiation's stream holds what a test expects.
 /// </summary>
-internal sealed class EventStoreProbe : IAsyncDisposable
+public sealed class EventStoreProbe : IAsyncDisposable
 {
     private readonly DocumentStore store;
 

@@ -5,7 +5,7 @@ namespace EventShadow.IntegrationTests.Infrastructure;
 /// <summary>
 /// A PostgreSQL schema of its own for one test class on the real server, dropped afterwards.
 /// </summary>
-internal sealed class EventStoreSchema : IAsyncDisposable
+public sealed class EventStoreSchema : IAsyncDisposable
 {
     private EventStoreSchema(string name) => Name = name;
 

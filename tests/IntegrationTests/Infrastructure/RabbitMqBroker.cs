@@ -8,7 +8,7 @@ namespace EventShadow.IntegrationTests.Infrastructure;
 /// One real RabbitMQ container, started through Testcontainers for the whole test run. Each test
 /// class gets a virtual host of its own, so exchanges and queues of parallel tests never meet.
 /// </summary>
-internal static class RabbitMqBroker
+public static class RabbitMqBroker
 {
     private const string Username = "eventshadow";
     private const string Password = "eventshadow-tests";
@@ -31,9 +31,12 @@ internal static class RabbitMqBroker
 
     private static async Task<RabbitMqContainer> StartAsync()
     {
-        // No Ryuk image is available here; containers are removed when the test process exits.
-        TestcontainersSettings.ResourceReaperEnabled = false;
+        // Testcontainers reads these once, when its settings are first touched. No Ryuk image is
+        // available here, so containers are removed when the test process exits; published ports
+        // bind to loopback only.
+        Environment.SetEnvironmentVariable("TESTCONTAINERS_RYUK_DISABLED", "true");
         Environment.SetEnvironmentVariable("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
+        TestcontainersSettings.ResourceReaperEnabled = false;
 
         var container = new RabbitMqBuilder(TestSettings.RabbitMqImage)
             .WithImagePullPolicy(PullPolicy.Never)
@@ -70,4 +73,4 @@ internal static class RabbitMqBroker
 /// <summary>
 /// Where a test's services reach RabbitMQ.
 /// </summary>
-internal sealed record RabbitMqEndpoint(string Host, int Port, string VirtualHost, string Username, string Password);
+public sealed record RabbitMqEndpoint(string Host, int Port, string VirtualHost, string Username, string Password);

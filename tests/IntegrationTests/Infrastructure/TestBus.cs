@@ -6,7 +6,7 @@ namespace EventShadow.IntegrationTests.Infrastructure;
 /// A bare MassTransit bus on a test's RabbitMQ virtual host, for publishing messages the way the
 /// event relay does (with an explicit message id) and watching what services publish.
 /// </summary>
-internal sealed class TestBus : IAsyncDisposable
+public sealed class TestBus : IAsyncDisposable
 {
     private readonly IBusControl bus;
 

@@ -4,7 +4,7 @@ namespace EventShadow.IntegrationTests.Infrastructure;
 /// The real infrastructure one test class runs against: its own event store schema and RabbitMQ
 /// virtual host. Services started for the class get command-line settings that point at them.
 /// </summary>
-internal sealed class TestServices : IAsyncDisposable
+public sealed class TestServices : IAsyncDisposable
 {
     private TestServices(EventStoreSchema schema, RabbitMqEndpoint rabbitMq)
     {

@@ -5,7 +5,7 @@ namespace EventShadow.IntegrationTests.Infrastructure;
 /// from environment variables, or else from the env file that <c>infra/setup.sh</c> writes.
 /// A missing value fails the test with what to run; nothing falls back to a fake.
 /// </summary>
-internal static class TestSettings
+public static class TestSettings
 {
     private static readonly Lazy<Dictionary<string, string>> EnvFile = new(ReadEnvFile);
 
@@ -51,7 +51,7 @@ internal static class TestSettings
             var separator = line.IndexOf('=', StringComparison.Ordinal);
             if (separator > 0 && !line.StartsWith('#'))
             {
-                values[line[..separator]] = line[(separator + 1)..];
+                values[line[..separator]] = line[(separator + 1)..].Trim('\'');
             }
         }
 

@@ -1,0 +1,151 @@
+using System.Globalization;
+using EventShadow.Contracts;
+using EventShadow.Negotiator.Manifests;
+
+namespace EventShadow.Negotiator.Analysis;
+
+/// <summary>
+/// The workload profile of a task and the hints it was derived from.
+/// </summary>
+/// <param name="Hints">
+/// The task's own hints, then one <c>profile</c> hint that names the rule and token that decided the
+/// profile, then a <c>jvm-heap</c> hint (MiB) when the container sets <c>-Xmx</c>.
+/// </param>
+public sealed record RequirementAnalysis(WorkloadProfile Profile, IReadOnlyList<ResourceHint> Hints);
+
+/// <summary>
+/// Derives a task's <see cref="WorkloadProfile"/> from its image, kind, resources and JVM options.
+/// </summary>
+/// <remarks>
+/// The first rule that matches decides, in this order:
+/// <list type="number">
+/// <item>a GPU resource (a request, limit or reserved device whose name contains <c>gpu</c>) → GpuInference;</item>
+/// <item>kind Job or CronJob → Batch, because the task runs to completion whatever its image;</item>
+/// <item>the image name against <see cref="ImageRules"/>, in table order;</item>
+/// <item><c>-Xmx</c> in a JVM options variable or in the command → JvmService;</item>
+/// <item>otherwise Generic.</item>
+/// </list>
+/// </remarks>
+public static class RequirementAnalyzer
+{
+    /// <summary>
+    /// Image tokens per profile, checked top to bottom. A token matches the start of a word of the image
+    /// name (the last path segment, without registry and tag, split at <c>-</c>, <c>_</c> and <c>.</c>),
+    /// so <c>redis</c> matches <c>bitnami/redis</c> and <c>redislabs/redismod</c>. A token with a
+    /// <c>/</c> matches the end of the repository path instead.
+    /// </summary>
+    private static readonly ImageRule[] ImageRules =
+    [
+        new(WorkloadProfile.GpuInference, ["tensorflow/serving", "tensorflow-serving", "vllm", "triton"]),
+        new(WorkloadProfile.Cache, ["redis", "valkey", "memcached", "keydb"]),
+        new(WorkloadProfile.Database, ["postgres", "mysql", "mariadb", "mongo", "cassandra", "cockroach", "couchdb"]),
+        new(WorkloadProfile.SearchEngine, ["elasticsearch", "opensearch", "solr"]),
+        new(WorkloadProfile.WebServer, ["nginx", "httpd", "apache", "caddy", "traefik", "envoy", "haproxy"]),
+        new(WorkloadProfile.Batch, ["stress-ng"]),
+        new(WorkloadProfile.JvmService,
+        [
+            "openjdk", "eclipse-temurin", "amazoncorretto", "ibm-semeru-runtimes", "sapmachine", "zulu",
+            "tomcat", "jetty", "wildfly", "kafka", "zookeeper",
+        ]),
+    ];
+
+    private static readonly string[] BatchKinds = ["Job", "CronJob"];
+
+    /// <summary>Environment variables that JVMs and JVM-based images read options from.</summary>
+    private static readonly string[] JvmOptionVariables =
+    [
+        "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "JVM_OPTS", "ES_JAVA_OPTS", "OPENSEARCH_JAVA_OPTS",
+        "LS_JAVA_OPTS", "CATALINA_OPTS", "KAFKA_HEAP_OPTS", "_JAVA_OPTIONS",
+    ];
+
+    private const string InitContainerPrefix = "init-container-";
+
+    public static RequirementAnalysis Analyze(PartialTask task)
+    {
+        var heap = FindMaxHeap(task);
+        var (profile, reason) = DecideProfile(task, heap);
+
+        var hints = new List<ResourceHint>(task.Hints) { new("profile", profile.ToString(), reason) };
+        if (heap?.MiB is { } mebibytes)
+        {
+            hints.Add(new ResourceHint("jvm-heap", mebibytes.ToString(CultureInfo.InvariantCulture), heap.Source));
+        }
+
+        return new RequirementAnalysis(profile, hints);
+    }
+
+    private static (WorkloadProfile Profile, string Reason) DecideProfile(PartialTask task, MaxHeap? heap)
+    {
+        var gpu = task.Hints.FirstOrDefault(IsGpuHint);
+        if (gpu is not null)
+        {
+            return (WorkloadProfile.GpuInference, $"GPU resource {gpu.Name} = {gpu.Value} ({gpu.Source})");
+        }
+
+        var kind = task.Hints.FirstOrDefault(hint => hint.Name == "kind" && BatchKinds.Contains(hint.Value, StringComparer.Ordinal));
+        if (kind is not null)
+        {
+            return (WorkloadProfile.Batch, $"kind {kind.Value} runs to completion ({kind.Source})");
+        }
+
+        var image = ImageName.Parse(task.Container.Image);
+        var imageSource = task.Hints.FirstOrDefault(hint => hint.Name == "image")?.Source ?? task.Name;
+        foreach (var rule in ImageRules)
+        {
+            if (rule.Tokens.FirstOrDefault(image.Matches) is { } token)
+            {
+                return (rule.Profile, $"image {task.Container.Image} matches '{token}' ({imageSource})");
+            }
+        }
+
+        if (heap is not null)
+        {
+            return (WorkloadProfile.JvmService, $"{heap.Option} sets a JVM heap ({heap.Source})");
+        }
+
+        return (WorkloadProfile.Generic,
+            $"no rule matches image {task.Container.Image} ({imageSource}), and the task has no GPU, Job kind or -Xmx");
+    }
+
+    private static bool IsGpuHint(ResourceHint hint) =>
+        !hint.Name.StartsWith(InitContainerPrefix, StringComparison.Ordinal)
+        && hint.Name.Contains("gpu", StringComparison.OrdinalIgnoreCase)
+        && hint.Value != "0";
+
+    /// <summary>
+    /// Finds the <c>-Xmx</c> option that takes effect: JVM option variables are read first and the
+    /// command line after them, and the JVM applies the last <c>-Xmx</c> it reads.
+    /// </summary>
+    private static MaxHeap? FindMaxHeap(PartialTask task)
+    {
+        MaxHeap? found = null;
+        foreach (var variable in JvmOptionVariables)
+        {
+            if (task.Container.Environment.TryGetValue(variable, out var options))
+            {
+                found = LastMaxHeap(options, $"environment variable {variable} of {task.Name}") ?? found;
+            }
+        }
+
+        var commandLine = (task.Container.Command ?? []).Concat(task.Container.Args ?? []);
+        foreach (var word in commandLine)
+        {
+            found = LastMaxHeap(word, $"command line of {task.Name}") ?? found;
+        }
+
+        return found;
+    }
+
+    private static MaxHeap? LastMaxHeap(string options, string where)
+    {
+        var option = options
+            .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .LastOrDefault(word => word.StartsWith("-Xmx", StringComparison.Ordinal));
+        return option is null ? null : new MaxHeap(option, ResourceQuantity.TryParseJvmSizeMiB(option["-Xmx".Length..]), $"{where}: {option}");
+    }
+
+    private sealed record ImageRule(WorkloadProfile Profile, string[] Tokens);
+
+    /// <param name="MiB">The heap size, or null when the option's value is not a size the JVM accepts.</param>
+    private sealed record MaxHeap(string Option, int? MiB, string Source);
+}

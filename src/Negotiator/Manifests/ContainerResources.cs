@@ -1,0 +1,69 @@
+using EventShadow.Contracts;
+
+namespace EventShadow.Negotiator.Manifests;
+
+/// <summary>
+/// Reads Kubernetes-style <c>requests</c> and <c>limits</c> mappings (also used by the native JSON form).
+/// CPU and memory become bounds. Every entry, extended resources such as <c>nvidia.com/gpu</c> included,
+/// becomes a hint named <c>{resource}-request</c> or <c>{resource}-limit</c>.
+/// </summary>
+internal static class ContainerResources
+{
+    public static (ResourceBounds Requests, ResourceBounds Limits) Read(
+        ManifestNode? requests, ManifestNode? limits, string hintPrefix, List<ResourceHint> hints)
+    {
+        var (requestBounds, _, _) = ReadBounds(requests, "request", hintPrefix, hints);
+        var (limitBounds, cpuLimit, memoryLimit) = ReadBounds(limits, "limit", hintPrefix, hints);
+
+        if (limitBounds.CpuMillicores < requestBounds.CpuMillicores)
+        {
+            throw cpuLimit!.Error(
+                $"the CPU limit {cpuLimit.Text()} ({limitBounds.CpuMillicores}m) is below the CPU request "
+                + $"({requestBounds.CpuMillicores}m). A limit must be at least its request");
+        }
+
+        if (limitBounds.MemoryMiB < requestBounds.MemoryMiB)
+        {
+            throw memoryLimit!.Error(
+                $"the memory limit {memoryLimit.Text()} ({limitBounds.MemoryMiB} MiB) is below the memory request "
+                + $"({requestBounds.MemoryMiB} MiB). A limit must be at least its request");
+        }
+
+        return (requestBounds, limitBounds);
+    }
+
+    private static (ResourceBounds Bounds, ManifestNode? Cpu, ManifestNode? Memory) ReadBounds(
+        ManifestNode? resources, string hintSuffix, string hintPrefix, List<ResourceHint> hints)
+    {
+        if (resources is null)
+        {
+            return (ResourceBounds.None, null, null);
+        }
+
+        int? cpuMillicores = null;
+        int? memoryMiB = null;
+        ManifestNode? cpuNode = null;
+        ManifestNode? memoryNode = null;
+        foreach (var (resource, value) in resources.Entries())
+        {
+            var text = value.Text();
+            switch (resource)
+            {
+                case "cpu":
+                    cpuMillicores = ResourceQuantity.ParseKubernetesCpu(text, value.Location);
+                    cpuNode = value;
+                    break;
+                case "memory":
+                    memoryMiB = ResourceQuantity.ParseKubernetesMemory(text, value.Location);
+                    memoryNode = value;
+                    break;
+                default:
+                    break;
+            }
+
+            hints.Add(new ResourceHint($"{hintPrefix}{resource}-{hintSuffix}", text, value.Source));
+        }
+
+        return (new ResourceBounds(cpuMillicores, memoryMiB), cpuNode, memoryNode);
+    }
+}

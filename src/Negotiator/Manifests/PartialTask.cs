@@ -1,0 +1,26 @@
+using EventShadow.Contracts;
+
+namespace EventShadow.Negotiator.Manifests;
+
+/// <summary>
+/// One container of a partial task definition, to be negotiated on its own.
+/// </summary>
+/// <param name="Name">
+/// Identifies the task inside its definition: <c>Deployment/redis/redis</c> (kind, object name,
+/// container name) for Kubernetes, <c>compose/web</c> for a compose service, <c>json/web</c> for the native form.
+/// </param>
+/// <param name="Format">Shape the task was read from: <c>kubernetes</c>, <c>compose</c> or <c>json</c> (the native form).</param>
+/// <param name="Hints">The image and every resource value read, each with the document, path and line it came from.</param>
+public sealed record PartialTask(string Name, string Format, ContainerSpec Container, IReadOnlyList<ResourceHint> Hints);
+
+/// <summary>
+/// Names of the formats a <see cref="PartialTask"/> is read from.
+/// </summary>
+public static class ManifestFormats
+{
+    public const string Kubernetes = "kubernetes";
+    public const string Compose = "compose";
+
+    /// <summary>The native form: <c>{"name": ..., "image": ..., "requests": {...}, "limits": {...}}</c>.</summary>
+    public const string Json = "json";
+}

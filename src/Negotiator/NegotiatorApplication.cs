@@ -1,0 +1,63 @@
+using System.Text.Json.Serialization;
+using EventShadow.Hosting;
+using EventShadow.Negotiator.Allocation;
+using EventShadow.Negotiator.Api;
+using EventShadow.Negotiator.Saga;
+using EventShadow.Negotiator.Submission;
+using EventShadow.Negotiator.Views;
+using JasperFx.Events.Projections;
+using Scalar.AspNetCore;
+
+namespace EventShadow.Negotiator;
+
+/// <summary>
+/// The Negotiator process: HTTP API, the negotiation saga, and the event store's async daemon,
+/// which builds the read models and relays committed events to RabbitMQ.
+/// </summary>
+public static class NegotiatorApplication
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults("Negotiator");
+
+        builder.Services.AddOptions<NegotiationOptions>()
+            .BindConfiguration(NegotiationOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AllocationRecommender>();
+        builder.Services.AddSingleton<NegotiationSubmitter>();
+
+        builder.Services
+            .AddEventStore(store =>
+            {
+                store.Schema.For<NegotiationState>().Identity(state => state.CorrelationId).UseOptimisticConcurrency(true);
+                store.Projections.Add<NegotiationViewProjection>(ProjectionLifecycle.Async);
+            })
+            .AddEventRelay();
+
+        builder.Services.AddServiceBus(bus =>
+        {
+            bus.AddSagaStateMachine<NegotiationStateMachine, NegotiationState>().MartenRepository();
+            bus.AddConsumer<SubmitPartialTaskConsumer>();
+        });
+
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapServiceHealthChecks();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs");
+        app.MapNegotiationEndpoints();
+        return app;
+    }
+}

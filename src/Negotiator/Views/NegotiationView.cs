@@ -1,0 +1,107 @@
+using EventShadow.Contracts;
+
+namespace EventShadow.Negotiator.Views;
+
+public enum NegotiationStatus
+{
+    Submitted,
+    Proposed,
+    Configuring,
+    Validating,
+    Committed,
+    Failed,
+}
+
+/// <summary>
+/// Read model of one negotiation, served by <c>GET /negotiation/{id}</c>: what was asked, every
+/// attempt with its proposal and validation, and how it ended.
+/// </summary>
+public sealed class NegotiationView
+{
+    public Guid Id { get; set; }
+
+    public string Task { get; set; } = "";
+
+    public string Source { get; set; } = "";
+
+    public string Format { get; set; } = "";
+
+    public NegotiationStatus Status { get; set; }
+
+    public WorkloadProfile? Profile { get; set; }
+
+    public string Image { get; set; } = "";
+
+    public IList<ResourceHint> Hints { get; set; } = [];
+
+    public IList<AttemptView> Attempts { get; set; } = [];
+
+    /// <summary>The committed allocation; null until the negotiation commits.</summary>
+    public ResourceAllocation? Allocation { get; set; }
+
+    public string? FailureReason { get; set; }
+
+    public CostView Cost { get; set; } = new();
+
+    public DateTimeOffset SubmittedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public AttemptView? FindAttempt(int attempt) => Attempts.FirstOrDefault(a => a.Attempt == attempt);
+}
+
+/// <summary>
+/// One shadow trial: the proposal, the shadow it ran in and what validation measured.
+/// </summary>
+public sealed class AttemptView
+{
+    public int Attempt { get; set; }
+
+    public ResourceAllocation Allocation { get; set; } = new(0, 0);
+
+    public string Rationale { get; set; } = "";
+
+    public string? ShadowId { get; set; }
+
+    /// <summary>True when the shadow was created on demand rather than taken warm from a pool.</summary>
+    public bool? ColdStart { get; set; }
+
+    /// <summary>Why no shadow could be configured, when none could.</summary>
+    public string? ShadowUnavailableReason { get; set; }
+
+    public ValidationView? Validation { get; set; }
+}
+
+/// <summary>
+/// Verdict and measurements of one validation run.
+/// </summary>
+public sealed record ValidationView(
+    bool Passed,
+    ValidationFailure? Failure,
+    IReadOnlyList<string> Reasons,
+    double PeakMemoryMiB,
+    bool OomKilled,
+    int OomKillCount,
+    int? ExitCode,
+    double? TimeToReadySeconds,
+    long ThrottledPeriods,
+    long TotalPeriods,
+    double WatchedSeconds)
+{
+    public static ValidationView From(ValidationMeasurements measurements, ValidationFailure? failure, IReadOnlyList<string> reasons) =>
+        new(failure is null, failure, reasons, measurements.PeakMemoryMiB, measurements.OomKilled, measurements.OomKillCount,
+            measurements.ExitCode, measurements.TimeToReadySeconds, measurements.ThrottledPeriods, measurements.TotalPeriods,
+            measurements.WatchedSeconds);
+}
+
+/// <summary>
+/// What the negotiation's shadows cost so far.
+/// </summary>
+public sealed class CostView
+{
+    public decimal Amount { get; set; }
+
+    public string Currency { get; set; } = "";
+
+    public double ShadowSeconds { get; set; }
+}

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Net;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using EventShadow.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace EventShadow.Validator;
+
+/// <summary>
+/// Verdict and measurements of one validation.
+/// </summary>
+public sealed record ValidationReport(ValidationVerdict Verdict, ValidationMeasurements Measurements)
+{
+    /// <summary>
+    /// Builds the event to append: <see cref="ValidationPassed"/> or <see cref="ValidationFailed"/>.
+    /// </summary>
+    public object ToEvent(ShadowConfigured shadow) => ValidationRules.ToEvent(shadow, Verdict, Measurements);
+}
+
+/// <summary>
+/// Validates a configured shadow through the Docker Engine API: checks that it runs, runs the readiness
+/// command until it passes, watches the workload, and reads the shadow's cgroup counters.
+/// </summary>
+public sealed class ShadowValidation(
+    IDockerClient docker, IOptions<ValidationOptions> options, TimeProvider time, ILogger<ShadowValidation> logger)
+{
+    private const int OutputLimit = 300;
+
+    /// <summary>
+    /// Validates the shadow of <paramref name="shadow"/>. Raises <see cref="TimeoutException"/> when the
+    /// Docker engine does not respond in time, so the whole validation never takes longer than
+    /// <see cref="ValidationOptions.ValidationTimeout"/>.
+    /// </summary>
+    public async Task<ValidationReport> ValidateAsync(ShadowConfigured shadow, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(settings.ValidationTimeout);
+
+        ValidationObservation observation;
+        try
+        {
+            observation = await ObserveAsync(shadow, settings, bounded.Token);
+        }
+        catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                $"Validation of shadow {shadow.ShadowId} did not finish within {settings.ValidationTimeout.TotalSeconds:0} s because the Docker engine responds too slowly."), ex);
+        }
+
+        return new ValidationReport(ValidationRules.Decide(observation), ValidationRules.Measure(observation));
+    }
+
+    private async Task<ValidationObservation> ObserveAsync(ShadowConfigured shadow, ValidationOptions settings, CancellationToken cancellationToken)
+    {
+        var calls = new ShadowDocker(docker, settings.DockerCallTimeout, time);
+        var startedAt = time.GetUtcNow();
+        var notRun = ReadinessOutcome.NotRun(shadow.Readiness, settings.ReadinessTimeout);
+
+        var container = await calls.InspectShadowAsync(shadow.ShadowId, cancellationToken);
+        if (ProblemOf(container, during: false) is { } problem)
+        {
+            return new ValidationObservation(
+                shadow, problem, WorkloadState.NotFound, notRun, CgroupStats.Unknown,
+                container?.State?.OOMKilled ?? false, time.GetUtcNow() - startedAt);
+        }
+
+        WarnIfLimitsDiffer(shadow, container!);
+
+        var workload = await calls.InspectWorkloadAsync(shadow.WorkloadExecId, cancellationToken);
+        var readiness = notRun;
+        if (IsRunning(workload) && shadow.Readiness is { } probe)
+        {
+            (readiness, workload) = await AwaitReadinessAsync(calls, shadow, probe, workload, startedAt + settings.ReadinessTimeout, settings, cancellationToken);
+        }
+
+        if (IsRunning(workload) && readiness.Passed)
+        {
+            workload = await WatchAsync(calls, shadow, workload, time.GetUtcNow() + settings.Watch, settings, cancellationToken);
+        }
+
+        var observedUntil = time.GetUtcNow();
+        var cgroup = await ReadCgroupAsync(calls, shadow, settings, cancellationToken);
+
+        // A shadow that stopped or vanished meanwhile explains an exec that failed or disappeared.
+        container = await calls.InspectShadowAsync(shadow.ShadowId, cancellationToken);
+        return new ValidationObservation(
+            shadow, ProblemOf(container, during: true), workload, readiness, cgroup,
+            container?.State?.OOMKilled ?? false, observedUntil - startedAt);
+    }
+
+    /// <summary>
+    /// Runs the readiness command every poll interval until it exits with 0, the workload ends, or the
+    /// deadline passes. Each run may take up to the time left before the deadline.
+    /// </summary>
+    private async Task<(ReadinessOutcome Readiness, WorkloadState Workload)> AwaitReadinessAsync(
+        ShadowDocker calls,
+        ShadowConfigured shadow,
+        ReadinessProbe probe,
+        WorkloadState workload,
+        DateTimeOffset deadline,
+        ValidationOptions settings,
+        CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        long? lastExitCode = null;
+        string? lastOutput = null;
+
+        while (true)
+        {
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, null, attempts, lastExitCode, lastOutput), workload);
+            }
+
+            ExecResult result;
+            try
+            {
+                result = await calls.RunAsync(shadow.ShadowId, probe.Command, probe.User, remaining, cancellationToken);
+            }
+            catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                // 409 or 404: the shadow stopped, was paused or was removed. The final inspection names the state.
+                logger.LogWarning(
+                    "Docker rejected the readiness command in shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: {Error}",
+                    shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, ex.ResponseBody);
+                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, null, attempts, lastExitCode, lastOutput), workload);
+            }
+
+            attempts++;
+            if (result.Succeeded)
+            {
+                var timeToReady = time.GetUtcNow() - shadow.ConfiguredAt;
+                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, timeToReady < TimeSpan.Zero ? TimeSpan.Zero : timeToReady, attempts, 0, null), workload);
+            }
+
+            if (result.Finished)
+            {
+                lastExitCode = result.ExitCode;
+                lastOutput = Shorten(result.Output + result.ErrorOutput);
+            }
+
+            logger.LogDebug(
+                "Readiness run {Run} in shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} failed with exit code {ExitCode}",
+                attempts, shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, result.ExitCode);
+
+            workload = await NextStateAsync(calls, shadow, workload, cancellationToken);
+            if (!IsRunning(workload))
+            {
+                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, null, attempts, lastExitCode, lastOutput), workload);
+            }
+
+            var pause = Min(settings.PollInterval, deadline - time.GetUtcNow());
+            if (pause > TimeSpan.Zero)
+            {
+                await Task.Delay(pause, time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks the workload every poll interval until <paramref name="watchEnd"/>, or until it ends.
+    /// </summary>
+    private async Task<WorkloadState> WatchAsync(
+        ShadowDocker calls,
+        ShadowConfigured shadow,
+        WorkloadState workload,
+        DateTimeOffset watchEnd,
+        ValidationOptions settings,
+        CancellationToken cancellationToken)
+    {
+        while (IsRunning(workload))
+        {
+            var pause = Min(settings.PollInterval, watchEnd - time.GetUtcNow());
+            if (pause <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            await Task.Delay(pause, time, cancellationToken);
+            workload = await NextStateAsync(calls, shadow, workload, cancellationToken);
+        }
+
+        return workload;
+    }
+
+    /// <summary>
+    /// Inspects the workload again. An exec id that vanished after it had been seen means the shadow was
+    /// removed, which the final inspection of the shadow reports, so the last known state is kept.
+    /// </summary>
+    private static async Task<WorkloadState> NextStateAsync(
+        ShadowDocker calls, ShadowConfigured shadow, WorkloadState previous, CancellationToken cancellationToken)
+    {
+        var next = await calls.InspectWorkloadAsync(shadow.WorkloadExecId, cancellationToken);
+        return next.Found ? next : previous;
+    }
+
+    /// <summary>
+    /// Reads the cgroup counters with <c>cat</c> inside the shadow: cgroup v1 files first, else v2. The
+    /// layout is chosen by the OOM counter file, which both versions always have.
+    /// </summary>
+    private async Task<CgroupStats> ReadCgroupAsync(
+        ShadowDocker calls, ShadowConfigured shadow, ValidationOptions settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var layout in (CgroupLayout[])[CgroupLayout.V1, CgroupLayout.V2])
+            {
+                var oomEvents = await CatAsync(layout.OomEventsFile);
+                if (!oomEvents.Succeeded)
+                {
+                    continue;
+                }
+
+                var peak = await CatAsync(layout.PeakMemoryFile);
+                var cpu = await CatAsync(layout.CpuStatFile);
+                var (periods, throttled) = cpu.Succeeded ? CgroupFiles.ParseCpuThrottling(cpu.Output) : (null, null);
+
+                return new CgroupStats(
+                    peak.Succeeded ? CgroupFiles.ParseSingleValue(peak.Output) : null,
+                    CgroupFiles.ParseOomKillCount(oomEvents.Output),
+                    periods,
+                    throttled);
+            }
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            logger.LogWarning(
+                "Docker rejected reading the cgroup of shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: {Error}",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, ex.ResponseBody);
+            return CgroupStats.Unknown;
+        }
+
+        // NOTE: an image without `cat` ends up here, and then only Docker's OOMKilled flag shows OOM kills.
+        logger.LogWarning(
+            "Could not read the cgroup of shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: `cat` failed on both {V1File} and {V2File}; peak memory and the OOM kill count are unknown",
+            shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, CgroupLayout.V1.OomEventsFile, CgroupLayout.V2.OomEventsFile);
+        return CgroupStats.Unknown;
+
+        Task<ExecResult> CatAsync(string file) =>
+            calls.RunAsync(shadow.ShadowId, ["cat", file], user: null, settings.DockerCallTimeout, cancellationToken);
+    }
+
+    private void WarnIfLimitsDiffer(ShadowConfigured shadow, ContainerInspectResponse container)
+    {
+        var appliedMiB = (container.HostConfig?.Memory ?? 0) / (1024 * 1024);
+        if (appliedMiB != shadow.Allocation.MemoryMiB)
+        {
+            logger.LogWarning(
+                "Shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} has a memory limit of {AppliedMiB} MiB (0 means none), not the proposed {ProposedMiB} MiB; the validation measures the limit it has",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, appliedMiB, shadow.Allocation.MemoryMiB);
+        }
+    }
+
+    /// <summary>
+    /// Completes the sentence "shadow ID …" when the shadow cannot be validated. Returns null when it runs.
+    /// </summary>
+    private static string? ProblemOf(ContainerInspectResponse? container, bool during)
+    {
+        if (container is null)
+        {
+            return during
+                ? "was removed during the validation"
+                : "was not found on the Docker engine; it may have been released or removed before the validation started";
+        }
+
+        var state = container.State;
+        if (state is { Running: true, Paused: false })
+        {
+            return null;
+        }
+
+        var status = state?.Status ?? "unknown";
+        var when = during ? "stopped running during the validation" : "was not running when the validation started";
+        var exitCode = state is { Running: false } ? string.Create(CultureInfo.InvariantCulture, $", exit code {state.ExitCode}") : "";
+        return $"{when} (Docker state {status}{exitCode})";
+    }
+
+    private static bool IsRunning(WorkloadState workload) => workload is { Found: true, Started: true, Ended: false };
+
+    private static TimeSpan Min(TimeSpan first, TimeSpan second) => first < second ? first : second;
+
+    private static string Shorten(string text)
+    {
+        var trimmed = text.Trim().ReplaceLineEndings(" ");
+        return trimmed.Length <= OutputLimit ? trimmed : string.Concat("…", trimmed.AsSpan(trimmed.Length - OutputLimit));
+    }
+}

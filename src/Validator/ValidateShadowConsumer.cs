@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using EventShadow.Contracts;
+using EventShadow.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace EventShadow.Validator;
+
+/// <summary>
+/// Validates every configured shadow and appends <see cref="ValidationPassed"/> or <see cref="ValidationFailed"/>
+/// to the negotiation's stream, once per <see cref="ShadowConfigured"/> message.
+/// </summary>
+public sealed class ValidateShadowConsumer(
+    ShadowValidation validation, NegotiationEventWriter writer, ILogger<ValidateShadowConsumer> logger) : IConsumer<ShadowConfigured>
+{
+    /// <summary>
+    /// Name under which processed messages are recorded.
+    /// </summary>
+    public const string ConsumerName = "validator";
+
+    public async Task Consume(ConsumeContext<ShadowConfigured> context)
+    {
+        var shadow = context.Message;
+
+        if (await writer.WasProcessedAsync(ConsumerName, context))
+        {
+            logger.LogInformation(
+                "Shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} was already validated for message {MessageId}; ignoring the redelivery",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, context.MessageId);
+            return;
+        }
+
+        logger.LogInformation(
+            "Validating shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} with {Allocation}",
+            shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, shadow.Allocation.ToString());
+
+        var stopwatch = Stopwatch.StartNew();
+        ValidationReport report;
+        try
+        {
+            report = await validation.ValidateAsync(shadow, context.CancellationToken);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(
+                "Validation of shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} was cancelled because the service is stopping; the message will be delivered again",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex,
+                "Could not validate shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} within {ElapsedSeconds:0.0} s: {Error}; the bus retries the message and then moves it to the error queue",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, stopwatch.Elapsed.TotalSeconds, ex.Message);
+            throw;
+        }
+
+        bool appended;
+        try
+        {
+            appended = await writer.AppendOnceAsync(ConsumerName, context, shadow.NegotiationId, report.ToEvent(shadow));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex,
+                "Could not append the verdict on shadow {ShadowId} to negotiation {NegotiationId} attempt {Attempt}: {Error}; the bus retries the message and then moves it to the error queue",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, ex.Message);
+            throw;
+        }
+
+        if (!appended)
+        {
+            logger.LogInformation(
+                "Validated shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}, but another delivery of message {MessageId} recorded a verdict first; this one was dropped",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, context.MessageId);
+            return;
+        }
+
+        LogVerdict(shadow, report, stopwatch.Elapsed);
+    }
+
+    private void LogVerdict(ShadowConfigured shadow, ValidationReport report, TimeSpan elapsed)
+    {
+        var measurements = report.Measurements;
+
+        if (report.Verdict.Failure is { } failure)
+        {
+            logger.LogWarning(
+                "Validated shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: {Verdict} after {ElapsedSeconds:0.0} s, peak memory {PeakMemoryMiB} MiB of {MemoryLimitMiB} MiB, {OomKillCount} OOM kills: {Reasons}",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, failure, elapsed.TotalSeconds,
+                measurements.PeakMemoryMiB, shadow.Allocation.MemoryMiB, measurements.OomKillCount, string.Join("; ", report.Verdict.Reasons));
+        }
+        else if (measurements.TimeToReadySeconds is { } timeToReady)
+        {
+            logger.LogInformation(
+                "Validated shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: Passed after {ElapsedSeconds:0.0} s, peak memory {PeakMemoryMiB} MiB of {MemoryLimitMiB} MiB, ready {TimeToReadySeconds} s after its start",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, elapsed.TotalSeconds,
+                measurements.PeakMemoryMiB, shadow.Allocation.MemoryMiB, timeToReady);
+        }
+        else
+        {
+            logger.LogInformation(
+                "Validated shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: Passed after {ElapsedSeconds:0.0} s, peak memory {PeakMemoryMiB} MiB of {MemoryLimitMiB} MiB, no readiness command",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, elapsed.TotalSeconds,
+                measurements.PeakMemoryMiB, shadow.Allocation.MemoryMiB);
+        }
+    }
+}
+
+/// <summary>
+/// Endpoint settings of <see cref="ValidateShadowConsumer"/>: at most
+/// <see cref="ValidationOptions.MaxConcurrentValidations"/> validations at a time.
+/// </summary>
+public sealed class ValidateShadowConsumerDefinition : ConsumerDefinition<ValidateShadowConsumer>
+{
+    public ValidateShadowConsumerDefinition(IOptions<ValidationOptions> options)
+    {
+        ConcurrentMessageLimit = options.Value.MaxConcurrentValidations;
+    }
+}

@@ -1,0 +1,33 @@
+using EventShadow.Hosting;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EventShadow.Validator;
+
+/// <summary>
+/// The Validator service: consumes <c>ShadowConfigured</c>, validates the shadow and appends the verdict.
+/// </summary>
+public static class ValidatorApplication
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        builder.AddServiceDefaults("Validator");
+        builder.Services.AddEventStore();
+        builder.Services.AddDockerEngine();
+
+        builder.Services.AddValidationOptions();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ShadowValidation>();
+
+        builder.Services.AddServiceBus(bus =>
+        {
+            bus.AddConsumer<ValidateShadowConsumer, ValidateShadowConsumerDefinition>();
+        });
+
+        var app = builder.Build();
+        app.MapServiceHealthChecks();
+        return app;
+    }
+}

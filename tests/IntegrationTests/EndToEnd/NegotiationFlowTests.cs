@@ -1,0 +1,246 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using EventShadow.Contracts;
+using EventShadow.IntegrationTests.Infrastructure;
+using Marten;
+
+namespace EventShadow.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// The whole flow on real RabbitMQ, PostgreSQL and Docker: a manifest is negotiated, tried in a
+/// real shadow container and committed or renegotiated.
+/// </summary>
+public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<RunningSystem>
+{
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
+
+    private const string RedisDeployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: redis
+        spec:
+          replicas: 1
+          selector:
+            matchLabels: {app: redis}
+          template:
+            metadata:
+              labels: {app: redis}
+            spec:
+              containers:
+                - name: redis
+                  image: redis:7
+                  ports:
+                    - containerPort: 6379
+        """;
+
+    // stress-ng keeps 300 MB resident: the first proposal for a batch workload (256 MiB) cannot hold it.
+    private const string MemoryHog = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: memory-hog
+        spec:
+          selector:
+            matchLabels: {app: memory-hog}
+          template:
+            metadata:
+              labels: {app: memory-hog}
+            spec:
+              containers:
+                - name: stress
+                  image: colinianking/stress-ng:latest
+                  args: ["--vm", "1", "--vm-bytes", "300M", "--vm-keep"]
+        """;
+
+    [Fact]
+    public async Task Redis_without_resources_commits_validated_allocation()
+    {
+        var id = await SubmitAsync(RedisDeployment, "redis.yaml");
+
+        var view = await system.WaitUntilSettledAsync(id, SettleTimeout);
+
+        Assert.Equal("Committed", view.GetProperty("status").GetString());
+        Assert.Equal("Deployment/redis/redis", view.GetProperty("task").GetString());
+        var attempts = view.GetProperty("attempts");
+        Assert.Equal(1, attempts.GetArrayLength());
+        var validation = attempts[0].GetProperty("validation");
+        Assert.True(validation.GetProperty("passed").GetBoolean());
+        Assert.True(validation.GetProperty("peakMemoryMiB").GetDouble() > 0);
+        var allocation = view.GetProperty("allocation");
+        Assert.Equal(attempts[0].GetProperty("allocation").GetProperty("memoryMiB").GetInt32(), allocation.GetProperty("memoryMiB").GetInt32());
+        Assert.True(allocation.GetProperty("cpuMillicores").GetInt32() > 0);
+        Assert.True(view.GetProperty("cost").GetProperty("amount").GetDecimal() > 0);
+
+        await AssertNoShadowLeftAsync(id);
+    }
+
+    [Fact]
+    public async Task Memory_hog_is_renegotiated_after_oom_kill()
+    {
+        var id = await SubmitAsync(MemoryHog, "memory-hog.yaml");
+
+        var view = await system.WaitUntilSettledAsync(id, SettleTimeout);
+
+        Assert.Equal("Committed", view.GetProperty("status").GetString());
+        var attempts = view.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(2, attempts.Count);
+
+        var first = attempts[0];
+        var firstValidation = first.GetProperty("validation");
+        Assert.False(firstValidation.GetProperty("passed").GetBoolean());
+        Assert.Equal("OutOfMemory", firstValidation.GetProperty("failure").GetString());
+        Assert.True(firstValidation.GetProperty("oomKilled").GetBoolean());
+
+        var second = attempts[1];
+        Assert.True(second.GetProperty("validation").GetProperty("passed").GetBoolean());
+        var firstMemory = first.GetProperty("allocation").GetProperty("memoryMiB").GetInt32();
+        var secondMemory = second.GetProperty("allocation").GetProperty("memoryMiB").GetInt32();
+        Assert.True(secondMemory > firstMemory, $"attempt 2 has {secondMemory} MiB, attempt 1 had {firstMemory} MiB");
+        Assert.Equal(secondMemory, view.GetProperty("allocation").GetProperty("memoryMiB").GetInt32());
+
+        // Both shadows were priced.
+        var stream = await system.EventStore.WaitForAsync(id, events => events.OfType<ShadowCostRecorded>().Count() == 2, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, stream.OfType<ShadowReleased>().Count());
+
+        await AssertNoShadowLeftAsync(id);
+    }
+
+    [Fact]
+    public async Task Compose_file_starts_one_negotiation_per_service()
+    {
+        const string compose = """
+            services:
+              cache:
+                image: redis:7
+              web:
+                image: nginx:1.25
+                depends_on: [cache]
+            """;
+
+        using var response = await PostAsync(compose, "two-services.yaml");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
+        var negotiations = body.GetProperty("negotiations").EnumerateArray().ToList();
+        Assert.Equal(2, negotiations.Count);
+        Assert.Equal(negotiations[0].GetProperty("id").GetGuid(), body.GetProperty("id").GetGuid());
+        Assert.Equal($"/negotiation/{body.GetProperty("id").GetGuid()}", response.Headers.Location?.OriginalString);
+
+        foreach (var negotiation in negotiations)
+        {
+            var view = await system.WaitUntilSettledAsync(negotiation.GetProperty("id").GetGuid(), SettleTimeout);
+            Assert.Equal("Committed", view.GetProperty("status").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("not: [valid yaml", "body")]
+    [InlineData("apiVersion: v1\nkind: Service\nmetadata:\n  name: only-a-service\nspec:\n  ports: [{port: 80}]\n", "body")]
+    [InlineData("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n", "body")]
+    [InlineData("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: redis:7\n      resources:\n        limits:\n          memory: 12Zi\n", "memory")]
+    public async Task Negotiate_rejects_bad_definition_storing_nothing(string definition, string expectedInError)
+    {
+        var before = await CountEventsAsync();
+
+        using var response = await PostAsync(definition, "bad.yaml");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadAsStringAsync();
+        Assert.Contains(expectedInError, problem, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, await CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task Negotiate_rejects_body_over_limit()
+    {
+        var before = await CountEventsAsync();
+        var padding = new string('#', 9000);
+
+        using var response = await PostAsync($"{RedisDeployment}\n{padding}\n", "large.yaml");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
+        Assert.Contains("Api:MaxDefinitionBytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task Negotiate_rejects_empty_body()
+    {
+        using var response = await PostAsync("", "empty.yaml");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_unknown_negotiation_answers_not_found()
+    {
+        using var response = await system.Api.GetAsync($"/negotiation/{Guid.NewGuid()}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Get_malformed_id_answers_bad_request()
+    {
+        using var response = await system.Api.GetAsync("/negotiation/not-a-guid");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("id", out _));
+    }
+
+    private async Task<Guid> SubmitAsync(string definition, string source)
+    {
+        using var response = await PostAsync(definition, source);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"POST /negotiate answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string definition, string source)
+    {
+        var content = new StringContent(definition, Encoding.UTF8, "application/yaml");
+        return system.Api.PostAsync($"/negotiate?source={Uri.EscapeDataString(source)}", content);
+    }
+
+    private async Task<long> CountEventsAsync()
+    {
+        await using var session = system.EventStore.Store.QuerySession();
+        return await session.Events.QueryAllRawEvents().CountAsync();
+    }
+
+    private static async Task AssertNoShadowLeftAsync(Guid negotiationId)
+    {
+        using var docker = new DockerClientBuilder().WithEndpoint(TestSettings.DockerEndpoint).Build();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        IList<ContainerListResponse> left;
+        do
+        {
+            left = await docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [$"eventshadow.negotiation-id={negotiationId}"] = true },
+                },
+            });
+            if (left.Count == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+        while (DateTimeOffset.UtcNow < deadline);
+
+        Assert.Fail($"{left.Count} shadow container(s) of negotiation {negotiationId} were not released: {string.Join(", ", left.Select(c => c.ID[..12]))}");
+    }
+}

@@ -1,0 +1,113 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EventShadow.CostLedger;
+using EventShadow.IntegrationTests.Infrastructure;
+using EventShadow.Negotiator;
+using EventShadow.PoolManager;
+using EventShadow.Validator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventShadow.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// All four services started in this process against one test's real PostgreSQL schema, RabbitMQ
+/// virtual host and the Docker engine, with an HTTP client for the Negotiator's API.
+/// </summary>
+public sealed class RunningSystem : IAsyncLifetime
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private readonly List<WebApplication> services = [];
+    private TestServices? infrastructure;
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public EventStoreProbe EventStore { get; private set; } = null!;
+
+    /// <summary>Settings each service gets on top of the test infrastructure, as <c>--Key=Value</c>.</summary>
+    public static string[] Settings =>
+    [
+        "--Validation:WatchSeconds=3",
+        "--Validation:ReadinessTimeoutSeconds=30",
+        "--Api:MaxDefinitionBytes=8192",
+        "--EventStore:PollingMilliseconds=100",
+    ];
+
+    public async Task InitializeAsync()
+    {
+        infrastructure = await TestServices.CreateAsync();
+        var arguments = infrastructure.ServiceArguments(Settings);
+
+        // The Negotiator first: it creates the schema and runs the daemon that relays events.
+        var negotiator = await StartAsync(NegotiatorApplication.Build(arguments));
+        await StartAsync(PoolManagerApplication.Build(arguments));
+        await StartAsync(ValidatorApplication.Build(arguments));
+        await StartAsync(CostLedgerApplication.Build(arguments));
+
+        var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        Api = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        EventStore = new EventStoreProbe(infrastructure.Schema);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Api?.Dispose();
+        foreach (var service in Enumerable.Reverse(services))
+        {
+            await service.StopAsync();
+            await service.DisposeAsync();
+        }
+
+        if (EventStore is not null)
+        {
+            await EventStore.DisposeAsync();
+        }
+
+        if (infrastructure is not null)
+        {
+            await infrastructure.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Polls <c>GET /negotiation/{id}</c> until the negotiation has ended and its cost is recorded,
+    /// and returns the final view. Fails with the last view seen when <paramref name="timeout"/> passes.
+    /// </summary>
+    public async Task<JsonElement> WaitUntilSettledAsync(Guid id, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        var last = "(no answer)";
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            using var response = await Api.GetAsync($"/negotiation/{id}");
+            if (response.IsSuccessStatusCode)
+            {
+                var view = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
+                last = view.ToString();
+                var status = view.GetProperty("status").GetString();
+                var ended = status is "Committed" or "Failed";
+                var costed = view.GetProperty("cost").GetProperty("amount").GetDecimal() > 0;
+                if (ended && costed)
+                {
+                    return view;
+                }
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"Negotiation {id} did not settle within {timeout}. Last view: {last}");
+    }
+
+    private async Task<WebApplication> StartAsync(WebApplication service)
+    {
+        services.Add(service);
+        await service.StartAsync();
+        return service;
+    }
+}

@@ -1,0 +1,81 @@
+using EventShadow.Validator;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EventShadow.UnitTests.Validator;
+
+public sealed class ValidationOptionsTests
+{
+    private static ValidationOptions Bind(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(setting => KeyValuePair.Create(setting.Key, (string?)setting.Value)))
+            .Build();
+
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddValidationOptions();
+        return services.BuildServiceProvider().GetRequiredService<IOptions<ValidationOptions>>().Value;
+    }
+
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        var options = Bind();
+
+        Assert.Equal(30, options.ReadinessTimeoutSeconds);
+        Assert.Equal(5, options.WatchSeconds);
+        Assert.Equal(250, options.PollMilliseconds);
+        Assert.Equal(4, options.MaxConcurrentValidations);
+        Assert.Equal(10, options.DockerCallTimeoutSeconds);
+    }
+
+    [Fact]
+    public void Settings_bind_from_validation_section()
+    {
+        var options = Bind(("Validation:ReadinessTimeoutSeconds", "3"), ("Validation:WatchSeconds", "0"), ("Validation:MaxConcurrentValidations", "2"));
+
+        Assert.Equal(TimeSpan.FromSeconds(3), options.ReadinessTimeout);
+        Assert.Equal(TimeSpan.Zero, options.Watch);
+        Assert.Equal(2, options.MaxConcurrentValidations);
+    }
+
+    [Fact]
+    public void ValidationTimeout_bounds_readiness_watch_and_docker_calls()
+    {
+        var options = Bind(("Validation:ReadinessTimeoutSeconds", "20"), ("Validation:WatchSeconds", "5"), ("Validation:DockerCallTimeoutSeconds", "2"));
+
+        Assert.Equal(TimeSpan.FromSeconds(33), options.ValidationTimeout);
+    }
+
+    [Theory]
+    [InlineData("Validation:ReadinessTimeoutSeconds", "0")]
+    [InlineData("Validation:WatchSeconds", "-1")]
+    [InlineData("Validation:PollMilliseconds", "5")]
+    [InlineData("Validation:MaxConcurrentValidations", "0")]
+    [InlineData("Validation:DockerCallTimeoutSeconds", "301")]
+    public void Invalid_setting_is_rejected_by_key(string key, string value)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind((key, value)));
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Poll_longer_than_readiness_timeout_is_rejected()
+    {
+        var error = Assert.Throws<OptionsValidationException>(
+            () => Bind(("Validation:ReadinessTimeoutSeconds", "1"), ("Validation:PollMilliseconds", "1000")));
+
+        Assert.Contains("Validation:PollMilliseconds must be shorter than Validation:ReadinessTimeoutSeconds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Consumer_definition_limits_concurrent_validations()
+    {
+        var definition = new ValidateShadowConsumerDefinition(Options.Create(new ValidationOptions { MaxConcurrentValidations = 3 }));
+
+        Assert.Equal(3, definition.ConcurrentMessageLimit);
+    }
+}
