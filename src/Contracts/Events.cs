@@ -90,10 +90,13 @@ public sealed record ShadowUnavailable(Guid NegotiationId, int Attempt, string R
 /// <param name="OomKillCount">Processes killed that way during the run.</param>
 /// <param name="PeakMemoryMiB">Highest memory use of the shadow's cgroup during the run.</param>
 /// <param name="ExitCode">Exit code of the workload if it ended during the run.</param>
-/// <param name="TimeToReadySeconds">Seconds from start until readiness passed; null if it never did or has no check.</param>
+/// <param name="TimeToReadySeconds">
+/// Seconds from <see cref="ShadowConfigured.ConfiguredAt"/> until the first passing readiness check,
+/// including any time the validation waited in the queue; null if it never passed or there is no check.
+/// </param>
 /// <param name="ThrottledPeriods">CFS periods in which the shadow was throttled.</param>
 /// <param name="TotalPeriods">CFS periods elapsed while the shadow ran.</param>
-/// <param name="WatchedSeconds">How long the workload was observed.</param>
+/// <param name="WatchedSeconds">Seconds from the start of the validation to the end of observation.</param>
 public sealed record ValidationMeasurements(
     bool Started,
     bool StayedUp,

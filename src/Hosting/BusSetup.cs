@@ -37,11 +37,16 @@ public static class BusSetup
 
                 // Optimistic-concurrency conflicts on a negotiation stream and brief outages of
                 // PostgreSQL or Docker are retried; what still fails goes to the endpoint's _error queue.
-                rabbit.UseMessageRetry(retry => retry.Exponential(
-                    retryLimit: 6,
-                    minInterval: TimeSpan.FromMilliseconds(50),
-                    maxInterval: TimeSpan.FromSeconds(5),
-                    intervalDelta: TimeSpan.FromMilliseconds(200)));
+                // Invalid input (a FormatException) goes there at once, as retrying cannot fix it.
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Exponential(
+                        retryLimit: 6,
+                        minInterval: TimeSpan.FromMilliseconds(50),
+                        maxInterval: TimeSpan.FromSeconds(5),
+                        intervalDelta: TimeSpan.FromMilliseconds(200));
+                    retry.Ignore<FormatException>();
+                });
 
                 rabbit.ConfigureEndpoints(context);
             });

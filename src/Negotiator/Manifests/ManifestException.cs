@@ -37,7 +37,7 @@ public sealed record ManifestLocation(string SourceName, int? Document, string? 
 /// (where known), what is wrong and what is accepted instead. The properties carry the same location
 /// for callers that report the field separately.
 /// </summary>
-public sealed class ManifestException : Exception
+public sealed class ManifestException : FormatException
 {
     public ManifestException(ManifestLocation location, string problem, Exception? innerException = null)
         : base($"{location}: {problem}", innerException)
