@@ -89,7 +89,7 @@ public static class NegotiationEndpoints
         }
     }
 
-    private static async Task<Results<Ok<NegotiationView>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
+    private static async Task<Results<Ok<NegotiationView>, ProblemHttpResult, ValidationProblem>> GetAsync(
         string id, IDocumentSession session, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var negotiationId))
@@ -101,12 +101,10 @@ public static class NegotiationEndpoints
         var view = await session.Events.FetchLatest<NegotiationView>(negotiationId, cancellationToken);
         if (view is null)
         {
-            return TypedResults.NotFound(new ProblemDetails
-            {
-                Title = "Negotiation not found",
-                Detail = $"No negotiation has the id {negotiationId}.",
-                Status = StatusCodes.Status404NotFound,
-            });
+            return TypedResults.Problem(
+                detail: $"No negotiation has the id {negotiationId}.",
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Negotiation not found");
         }
 
         return TypedResults.Ok(view);

@@ -141,7 +141,7 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
     [Theory]
     [InlineData("not: [valid yaml", "body")]
     [InlineData("apiVersion: v1\nkind: Service\nmetadata:\n  name: only-a-service\nspec:\n  ports: [{port: 80}]\n", "body")]
-    [InlineData("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n", "body")]
+    [InlineData("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n", "Widget")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: redis:7\n      resources:\n        limits:\n          memory: 12Zi\n", "memory")]
     public async Task Negotiate_rejects_bad_definition_storing_nothing(string definition, string expectedInError)
     {

@@ -44,10 +44,10 @@ public sealed class RunningSystem : IAsyncLifetime
         var arguments = infrastructure.ServiceArguments(Settings);
 
         // The Negotiator first: it creates the schema and runs the daemon that relays events.
-        var negotiator = await StartAsync(NegotiatorApplication.Build(arguments));
-        await StartAsync(PoolManagerApplication.Build(arguments));
-        await StartAsync(ValidatorApplication.Build(arguments));
-        await StartAsync(CostLedgerApplication.Build(arguments));
+        var negotiator = await StartAsync(NegotiatorApplication.Build([.. arguments, SourceTree.ContentRootArgument("Negotiator")]));
+        await StartAsync(PoolManagerApplication.Build([.. arguments, SourceTree.ContentRootArgument("PoolManager")]));
+        await StartAsync(ValidatorApplication.Build([.. arguments, SourceTree.ContentRootArgument("Validator")]));
+        await StartAsync(CostLedgerApplication.Build([.. arguments, SourceTree.ContentRootArgument("CostLedger")]));
 
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         Api = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };

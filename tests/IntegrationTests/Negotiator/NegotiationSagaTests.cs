@@ -22,7 +22,7 @@ public sealed class NegotiationSagaTests : IAsyncLifetime
     {
         infrastructure = await TestServices.CreateAsync();
         negotiator = NegotiatorApplication.Build(infrastructure.ServiceArguments(
-            "--Negotiation:MaxAttempts=3", "--EventStore:PollingMilliseconds=100"));
+            "--Negotiation:MaxAttempts=3", "--EventStore:PollingMilliseconds=100", SourceTree.ContentRootArgument("Negotiator")));
         await negotiator.StartAsync();
         bus = await TestBus.StartAsync(infrastructure.RabbitMq);
         eventStore = new EventStoreProbe(infrastructure.Schema);

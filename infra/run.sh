@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The main job, as root: prepares the machine (infra/setup.sh), builds and starts the four services
+# (infra/services.sh start), then submits definitions and follows every negotiation to its end:
+#   sudo bash infra/run.sh                       submit the repository's samples/ folder
+#   sudo bash infra/run.sh PATH... [OPTIONS]     submit these files or folders
+# All arguments go to `eventshadow submit --follow`, so its options work too (--timeout 600, --json).
+# The services keep running afterwards. The exit code is the command line's: 0 all committed,
+# 1 a negotiation failed or a file was rejected, 2 usage error, 3 server unreachable, 4 timed out.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+# shellcheck source=infra/lib.sh
+source "$here/lib.sh"
+
+[[ $(id -u) -eq 0 ]] || die "infra/run.sh must run as root, because it installs packages and starts daemons and the services."
+
+args=("$@")
+if ((${#args[@]} == 0)); then
+  samples="$repo/samples"
+  [[ -d "$samples" ]] || die "no samples folder at $samples. Pass definition files or folders instead: sudo bash infra/run.sh PATH..."
+  args=("$samples")
+fi
+
+bash "$here/setup.sh"
+bash "$here/services.sh" start
+
+cli_dll=$(find "$repo/src/Cli/bin/Release" -maxdepth 2 -name eventshadow.dll -printf '%T@ %p\n' 2>/dev/null |
+  sort -rn | head -n 1 | cut -d' ' -f2-)
+[[ -n "$cli_dll" ]] || die "eventshadow.dll not found under src/Cli/bin/Release; the build did not produce it."
+cli_relative=${cli_dll#"$repo/"}
+cli_apphost=${cli_relative%.dll}
+
+step "eventshadow submit --follow ${args[*]}"
+status=0
+dotnet "$cli_dll" submit --follow "${args[@]}" || status=$?
+
+cat <<EOF
+
+The services are still running:
+  sudo bash infra/services.sh status    readiness of each service
+  sudo bash infra/services.sh stop      stop them
+Query negotiations from the repository folder (add --json for the server's JSON):
+  $cli_apphost list
+  $cli_apphost show ID
+  (or: dotnet $cli_relative show ID)
+EOF
+exit "$status"

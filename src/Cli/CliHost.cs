@@ -1,0 +1,82 @@
+using EventShadow.Cli.Api;
+using Spectre.Console;
+
+namespace EventShadow.Cli;
+
+/// <summary>
+/// What the commands use from the outside world: the consoles, the environment, the HTTP handler
+/// and the clock. <c>Program</c> passes the real ones, and tests pass consoles that write to strings and
+/// a handler that plays the server.
+/// </summary>
+public sealed class CliHost
+{
+    public const string ServerVariable = "EVENTSHADOW_SERVER";
+    public const string DefaultServer = "http://127.0.0.1:5080";
+
+    /// <summary>Human-readable output.</summary>
+    public required IAnsiConsole Out { get; init; }
+
+    /// <summary>Errors, and the progress lines of <c>--json</c> runs so that standard output holds only JSON.</summary>
+    public required IAnsiConsole Error { get; init; }
+
+    /// <summary>Raw writer for <c>--json</c> output, which must not be wrapped at the console width.</summary>
+    public required TextWriter JsonOut { get; init; }
+
+    public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    public Func<HttpMessageHandler> CreateHandler { get; init; } =
+        () => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) };
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How long one HTTP request may take before the server counts as unreachable.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Resolves the server URL: <c>--server</c>, else <c>EVENTSHADOW_SERVER</c>, else <see cref="DefaultServer"/>.
+    /// </summary>
+    /// <exception cref="UsageException">The URL is not an absolute http or https URL.</exception>
+    public Uri ResolveServer(string? option)
+    {
+        var (value, origin) = !string.IsNullOrWhiteSpace(option)
+            ? (option, "--server")
+            : GetEnvironmentVariable(ServerVariable) is { Length: > 0 } fromEnvironment
+                ? (fromEnvironment, ServerVariable)
+                : (DefaultServer, "the default");
+
+        if (!TryParseServer(value, out var server))
+        {
+            throw new UsageException($"Invalid server URL '{value}' from {origin}: expected an absolute http:// or https:// URL such as {DefaultServer}.");
+        }
+
+        return server;
+    }
+
+    public HttpClient CreateHttpClient(Uri server) =>
+        new(CreateHandler(), disposeHandler: true) { BaseAddress = server, Timeout = RequestTimeout };
+
+    /// <summary>
+    /// Parses a server URL and appends a trailing slash to its path, so that request paths such as
+    /// <c>negotiate</c> resolve below it rather than replacing its last segment.
+    /// </summary>
+    public static bool TryParseServer(string value, out Uri server)
+    {
+        server = null!;
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps))
+        {
+            return false;
+        }
+
+        var builder = new UriBuilder(parsed) { Query = "", Fragment = "" };
+        if (!builder.Path.EndsWith('/'))
+        {
+            builder.Path += "/";
+        }
+
+        server = builder.Uri;
+        return true;
+    }
+}
+
+/// <summary>The command line is invalid in a way the parser cannot see, such as a path that does not exist.</summary>
+public sealed class UsageException(string message) : Exception(message);

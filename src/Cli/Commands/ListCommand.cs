@@ -1,0 +1,71 @@
+using System.ComponentModel;
+using System.Globalization;
+using EventShadow.Cli.Api;
+using EventShadow.Cli.Rendering;
+using Spectre.Console.Cli;
+
+namespace EventShadow.Cli.Commands;
+
+public sealed class ListSettings : ServerSettings
+{
+    [CommandOption("--status <STATUS>")]
+    [Description("Only negotiations with this status: Submitted, Proposed, Configuring, Validating, Committed or Failed.")]
+    public string? Status { get; set; }
+
+    [CommandOption("--limit <N>")]
+    [Description("Rows per page, 1 to 1000.")]
+    [DefaultValue(20)]
+    public int Limit { get; set; } = 20;
+
+    [CommandOption("--offset <N>")]
+    [Description("Rows to skip, for the next page.")]
+    [DefaultValue(0)]
+    public int Offset { get; set; }
+
+    /// <summary>The status as the server spells it, whatever case it was typed in.</summary>
+    public string? NormalizedStatus =>
+        Status is null ? null : NegotiationStatus.All.FirstOrDefault(known => string.Equals(known, Status, StringComparison.OrdinalIgnoreCase));
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        if (Status is not null && NormalizedStatus is null)
+        {
+            return Spectre.Console.ValidationResult.Error($"Invalid --status '{Status}': expected one of {string.Join(", ", NegotiationStatus.All)}.");
+        }
+
+        if (Limit is < 1 or > 1000)
+        {
+            return Spectre.Console.ValidationResult.Error(string.Create(CultureInfo.InvariantCulture, $"Invalid --limit {Limit}: expected 1 to 1000."));
+        }
+
+        if (Offset < 0)
+        {
+            return Spectre.Console.ValidationResult.Error(string.Create(CultureInfo.InvariantCulture, $"Invalid --offset {Offset}: expected 0 or more."));
+        }
+
+        return base.Validate();
+    }
+}
+
+/// <summary><c>list</c>: one page of negotiations, in the order the server returns them.</summary>
+public sealed class ListCommand(CliHost host) : AsyncCommand<ListSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ListSettings settings, CancellationToken cancellationToken)
+    {
+        var server = host.ResolveServer(settings.Server);
+        using var http = host.CreateHttpClient(server);
+        var client = new NegotiatorClient(http);
+
+        var reply = await client.ListAsync(settings.NormalizedStatus, settings.Limit, settings.Offset, cancellationToken);
+        if (settings.Json)
+        {
+            await host.JsonOut.WriteLineAsync(reply.Json.AsMemory(), cancellationToken);
+        }
+        else
+        {
+            host.Out.Write(NegotiationTables.List(reply.Value, settings.Offset));
+        }
+
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,259 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventShadow.Cli.Api;
+using EventShadow.Cli.Following;
+using EventShadow.Cli.Rendering;
+using EventShadow.Cli.Submission;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EventShadow.Cli.Commands;
+
+public sealed class SubmitSettings : ServerSettings
+{
+    [CommandArgument(0, "<PATH>")]
+    [Description("Definition files, or folders to search recursively for *.yaml, *.yml and *.json (hidden ones skipped).")]
+    public string[] Paths { get; set; } = [];
+
+    [CommandOption("-f|--follow")]
+    [Description("Poll every negotiation until it is committed or failed, print each change, then a summary.")]
+    public bool Follow { get; set; }
+
+    [CommandOption("--timeout <SECONDS>")]
+    [Description("With --follow: seconds to wait for all negotiations before exiting with code 4.")]
+    [DefaultValue(300)]
+    public int TimeoutSeconds { get; set; } = 300;
+
+    [CommandOption("--interval <SECONDS>")]
+    [Description("With --follow: seconds between two polls of the server.")]
+    [DefaultValue(1.0)]
+    public double IntervalSeconds { get; set; } = 1.0;
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        if (TimeoutSeconds <= 0)
+        {
+            return Spectre.Console.ValidationResult.Error($"Invalid --timeout {TimeoutSeconds}: expected a number of seconds greater than 0.");
+        }
+
+        if (IntervalSeconds is <= 0 or > 60 || double.IsNaN(IntervalSeconds))
+        {
+            return Spectre.Console.ValidationResult.Error(
+                string.Create(CultureInfo.InvariantCulture, $"Invalid --interval {IntervalSeconds}: expected seconds greater than 0 and at most 60."));
+        }
+
+        return base.Validate();
+    }
+}
+
+/// <summary>
+/// <c>submit</c>: posts each definition file, reports the negotiations it started or the problem the
+/// server found, and with <c>--follow</c> waits for every negotiation to finish.
+/// </summary>
+public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, SubmitSettings settings, CancellationToken cancellationToken)
+    {
+        var server = host.ResolveServer(settings.Server);
+        var files = FindFiles(settings.Paths);
+        var info = settings.Json ? host.Error : host.Out;
+        ListFiles(info, files);
+
+        using var http = host.CreateHttpClient(server);
+        var client = new NegotiatorClient(http);
+        var submissions = new List<Submission>();
+        foreach (var file in files)
+        {
+            submissions.Add(await SubmitFileAsync(client, file, info, cancellationToken));
+        }
+
+        var rejected = submissions.Count(submission => submission.Result?.Accepted is null);
+        IReadOnlyList<FollowResult> results = [];
+        if (settings.Follow)
+        {
+            var negotiations = submissions.SelectMany(submission => submission.Result?.Negotiations ?? []).ToList();
+            results = await FollowAsync(client, negotiations, settings, info, cancellationToken);
+        }
+
+        if (settings.Json)
+        {
+            await host.JsonOut.WriteLineAsync(ToJson(server, submissions, settings.Follow ? results : null).AsMemory(), cancellationToken);
+        }
+        else if (settings.Follow)
+        {
+            host.Out.WriteLine();
+            host.Out.Write(NegotiationTables.Summary(SummaryRows(submissions, results)));
+        }
+
+        return ExitCodes.ForSubmission(rejected, results.Select(result => result.Outcome));
+    }
+
+    private static IReadOnlyList<DefinitionFile> FindFiles(string[] paths)
+    {
+        IReadOnlyList<DefinitionFile> files;
+        try
+        {
+            files = DefinitionFiles.Find(paths);
+        }
+        catch (DefinitionPathException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
+        if (files.Count == 0)
+        {
+            var patterns = string.Join(", ", DefinitionFiles.Extensions.Select(extension => "*" + extension));
+            throw new UsageException($"No definition files ({patterns}) found in {string.Join(", ", paths)}.");
+        }
+
+        return files;
+    }
+
+    private static void ListFiles(IAnsiConsole info, IReadOnlyList<DefinitionFile> files)
+    {
+        var noun = files.Count == 1 ? "file" : "files";
+        info.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Found {files.Count} definition {noun}:"));
+        foreach (var file in files)
+        {
+            info.WriteLine($"  {file.Path}");
+        }
+    }
+
+    private static async Task<Submission> SubmitFileAsync(NegotiatorClient client, DefinitionFile file, IAnsiConsole info, CancellationToken cancellationToken)
+    {
+        string definition;
+        try
+        {
+            definition = await File.ReadAllTextAsync(file.Path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{file.Source}: cannot read the file: {ex.Message}[/]");
+            return new Submission(file, null, $"cannot read the file: {ex.Message}");
+        }
+
+        var result = await client.SubmitAsync(file.Source, definition, file.MediaType, cancellationToken);
+        if (result.Rejected is { } problem)
+        {
+            var lines = Formats.Problem(problem);
+            info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{file.Source}: rejected with HTTP {result.StatusCode}: {lines[0]}[/]");
+            foreach (var line in lines.Skip(1))
+            {
+                info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]  {line}[/]");
+            }
+
+            return new Submission(file, result, Formats.ProblemLine(problem));
+        }
+
+        var negotiations = result.Negotiations;
+        var noun = negotiations.Count == 1 ? "negotiation" : "negotiations";
+        info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{file.Source}: [green]accepted[/], {negotiations.Count} {noun}");
+        foreach (var negotiation in negotiations)
+        {
+            info.WriteLine($"  {negotiation.Id}  {negotiation.Task ?? "-"}");
+        }
+
+        return new Submission(file, result, null);
+    }
+
+    private async Task<IReadOnlyList<FollowResult>> FollowAsync(
+        NegotiatorClient client, List<SubmittedNegotiation> negotiations, SubmitSettings settings, IAnsiConsole info, CancellationToken cancellationToken)
+    {
+        if (negotiations.Count == 0)
+        {
+            return [];
+        }
+
+        info.WriteLine();
+        var noun = negotiations.Count == 1 ? "negotiation" : "negotiations";
+        info.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Following {negotiations.Count} {noun} (timeout {settings.TimeoutSeconds} s):"));
+
+        var options = new FollowOptions(
+            TimeSpan.FromSeconds(settings.TimeoutSeconds),
+            TimeSpan.FromSeconds(settings.IntervalSeconds),
+            FollowOptions.DefaultNotFoundGrace,
+            FollowOptions.DefaultUnreachableGrace);
+        var follower = new NegotiationFollower(client, options, host.Time);
+        return await follower.FollowAsync(negotiations, line => info.WriteLine(line), cancellationToken);
+    }
+
+    private static List<SummaryRow> SummaryRows(IEnumerable<Submission> submissions, IReadOnlyList<FollowResult> results)
+    {
+        var rows = new List<SummaryRow>();
+        foreach (var submission in submissions)
+        {
+            if (submission.Error is { } error)
+            {
+                rows.Add(NegotiationTables.ToRejectedRow(submission.File.Source, error));
+                continue;
+            }
+
+            var ids = submission.Result!.Negotiations.Select(negotiation => negotiation.Id).ToHashSet(StringComparer.Ordinal);
+            rows.AddRange(results.Where(result => ids.Contains(result.Id)).Select(NegotiationTables.ToSummaryRow));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Builds the <c>--json</c> document: each file with the HTTP status and the server's response
+    /// body, and with <c>--follow</c> the outcome and last server view of each negotiation.
+    /// </summary>
+    private static string ToJson(Uri server, IEnumerable<Submission> submissions, IReadOnlyList<FollowResult>? results)
+    {
+        var files = new JsonArray();
+        foreach (var submission in submissions)
+        {
+            files.Add(new JsonObject
+            {
+                ["path"] = submission.File.Path,
+                ["source"] = submission.File.Source,
+                ["status"] = submission.Result?.StatusCode,
+                ["response"] = ParseOrString(submission.Result?.Json),
+                ["error"] = submission.Result is null ? submission.Error : null,
+            });
+        }
+
+        var document = new JsonObject { ["server"] = server.ToString(), ["files"] = files };
+        if (results is not null)
+        {
+            var outcomes = new JsonArray();
+            foreach (var result in results)
+            {
+                outcomes.Add(new JsonObject
+                {
+                    ["id"] = result.Id,
+                    ["task"] = result.View?.Task ?? result.Task,
+                    ["outcome"] = result.Outcome.ToString(),
+                    ["negotiation"] = ParseOrString(result.Json),
+                });
+            }
+
+            document["results"] = outcomes;
+        }
+
+        return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonNode? ParseOrString(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(json);
+        }
+    }
+
+    /// <summary>One file and the server's response to it. <see cref="Error"/> is the reason it started no negotiation.</summary>
+    private sealed record Submission(DefinitionFile File, SubmitResult? Result, string? Error);
+}

@@ -1,0 +1,79 @@
+using EventShadow.Contracts;
+using EventShadow.Hosting;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace EventShadow.PoolManager;
+
+/// <summary>
+/// Gives each proposed allocation a shadow container that runs the workload with that allocation, and
+/// records <see cref="ShadowClaimed"/> and <see cref="ShadowConfigured"/>, or <see cref="ShadowUnavailable"/>
+/// with a reason an operator can act on.
+/// </summary>
+public sealed class ConfigureShadowConsumer(
+    ShadowImageCatalog catalog,
+    ShadowContainers containers,
+    NegotiationEventWriter writer,
+    IDocumentStore store,
+    TimeProvider time,
+    ILogger<ConfigureShadowConsumer> logger) : IConsumer<AllocationProposed>
+{
+    /// <summary>Name under which this consumer records the messages it processed.</summary>
+    public const string ConsumerName = "pool-manager.configure-shadow";
+
+    public async Task Consume(ConsumeContext<AllocationProposed> context)
+    {
+        var proposal = context.Message;
+        var cancellationToken = context.CancellationToken;
+
+        if (await writer.WasProcessedAsync(ConsumerName, context))
+        {
+            logger.LogInformation(
+                "Proposal for negotiation {NegotiationId} attempt {Attempt} already has its shadow; ignoring the redelivery",
+                proposal.NegotiationId, proposal.Attempt);
+            return;
+        }
+
+        var history = await NegotiationHistory.ReadAsync(store, proposal.NegotiationId, cancellationToken);
+        if (history.HasEnded)
+        {
+            logger.LogWarning(
+                "Negotiation {NegotiationId} has already ended, so attempt {Attempt} gets no shadow",
+                proposal.NegotiationId, proposal.Attempt);
+            await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId);
+            return;
+        }
+
+        ShadowWorkload workload;
+        ShadowClaim claim;
+        try
+        {
+            workload = catalog.Resolve(proposal.Container);
+            var request = new ShadowRequest(proposal.NegotiationId, proposal.Attempt, proposal.Profile, proposal.Allocation, workload);
+            claim = await containers.ClaimAsync(request, cancellationToken);
+        }
+        catch (ShadowUnavailableException ex)
+        {
+            logger.LogWarning(
+                "No shadow for negotiation {NegotiationId} attempt {Attempt} with {Allocation}: {Reason}",
+                proposal.NegotiationId, proposal.Attempt, proposal.Allocation.ToString(), ex.Message);
+            await writer.AppendOnceAsync(
+                ConsumerName, context, proposal.NegotiationId,
+                new ShadowUnavailable(proposal.NegotiationId, proposal.Attempt, ex.Message));
+            return;
+        }
+
+        var claimed = new ShadowClaimed(
+            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ShadowName, claim.Image, claim.ColdStart, claim.ClaimedAt);
+        var configured = new ShadowConfigured(
+            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow());
+
+        if (await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId, claimed, configured))
+        {
+            logger.LogInformation(
+                "Shadow {ShadowId} runs negotiation {NegotiationId} attempt {Attempt} with {Allocation} as exec {WorkloadExecId}",
+                claim.ShadowId, proposal.NegotiationId, proposal.Attempt, proposal.Allocation.ToString(), claim.WorkloadExecId);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using EventShadow.Contracts;
+using Marten;
+
+namespace EventShadow.PoolManager;
+
+/// <summary>
+/// What a negotiation's stream already records about its end and its released shadows.
+/// </summary>
+/// <param name="HasEnded">The stream contains <see cref="AllocationCommitted"/> or <see cref="NegotiationFailed"/>.</param>
+/// <param name="ReleasedShadowIds">Container ids that a <see cref="ShadowReleased"/> event already records.</param>
+public sealed record NegotiationHistory(bool HasEnded, IReadOnlySet<string> ReleasedShadowIds)
+{
+    /// <summary>
+    /// Reads the stream of <paramref name="negotiationId"/>; a stream that does not exist yet has not ended.
+    /// </summary>
+    public static async Task<NegotiationHistory> ReadAsync(IDocumentStore store, Guid negotiationId, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(negotiationId, token: cancellationToken);
+
+        var hasEnded = events.Any(@event => @event.Data is AllocationCommitted or NegotiationFailed);
+        var released = events
+            .Select(@event => @event.Data)
+            .OfType<ShadowReleased>()
+            .Select(release => release.ShadowId)
+            .ToHashSet(StringComparer.Ordinal);
+
+        return new NegotiationHistory(hasEnded, released);
+    }
+}

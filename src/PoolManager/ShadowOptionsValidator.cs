@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Options;
+
+namespace EventShadow.PoolManager;
+
+/// <summary>
+/// Checks the <c>Shadows</c> section at start, so that a bad catalog stops the service with the key to
+/// fix instead of failing every negotiation later.
+/// </summary>
+public sealed class ShadowOptionsValidator : IValidateOptions<ShadowOptions>
+{
+    /// <summary>Linux allows at most 2^22 process ids, so a larger limit means nothing.</summary>
+    private const int MaxPidsLimit = 4_194_304;
+
+    /// <summary>Below this, even a PostgreSQL or nginx workload with its helper processes cannot start.</summary>
+    private const int MinPidsLimit = 8;
+
+    public ValidateOptionsResult Validate(string? name, ShadowOptions options)
+    {
+        var failures = new List<string>();
+        var section = ShadowOptions.SectionName;
+
+        if (string.IsNullOrWhiteSpace(options.WorkloadImage))
+        {
+            failures.Add($"{section}:WorkloadImage is missing. Set it to a local image that has `sleep`, such as eventshadow/workload:1.");
+        }
+
+        if (options.PidsLimit is < MinPidsLimit or > MaxPidsLimit)
+        {
+            failures.Add($"{section}:PidsLimit is {options.PidsLimit}; it must be between {MinPidsLimit} and {MaxPidsLimit}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.InstanceName))
+        {
+            failures.Add($"{section}:InstanceName is empty. Remove it to use the machine name, or set a name unique among PoolManagers.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Pool))
+        {
+            failures.Add($"{section}:Pool is empty. Remove it to use the pool 'default'.");
+        }
+
+        var firstKeyOfMatch = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var index = 0; index < options.Images.Count; index++)
+        {
+            ValidateMapping($"{section}:Images:{index}", options.Images[index], firstKeyOfMatch, failures);
+        }
+
+        // The options framework joins failures with "; ", so a final full stop would read ".;".
+        return failures.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(failures.Select(failure => failure.TrimEnd('.')));
+    }
+
+    private static void ValidateMapping(
+        string key, ShadowImageMapping mapping, Dictionary<string, string> firstKeyOfMatch, List<string> failures)
+    {
+        if (mapping.Match.Count == 0)
+        {
+            failures.Add($"{key}:Match is empty. List the image repositories this mapping stands in for, such as [\"redis\"].");
+        }
+
+        foreach (var entry in mapping.Match)
+        {
+            if (string.IsNullOrWhiteSpace(entry) || entry != ImageReference.Repository(entry))
+            {
+                failures.Add($"{key}:Match entry '{entry}' is invalid: write a repository without registry, tag or digest, such as 'redis' or 'bitnami/redis'.");
+            }
+            else if (!firstKeyOfMatch.TryAdd(entry, key))
+            {
+                failures.Add($"{key}:Match entry '{entry}' is already listed in {firstKeyOfMatch[entry]}:Match, which wins; remove one of them.");
+            }
+        }
+
+        if (mapping.Image is not null && string.IsNullOrWhiteSpace(mapping.Image))
+        {
+            failures.Add($"{key}:Image is empty. Remove it to use Shadows:WorkloadImage, or name a local image.");
+        }
+
+        if (mapping.User is not null && string.IsNullOrWhiteSpace(mapping.User))
+        {
+            failures.Add($"{key}:User is empty. Remove it to run the workload as the image's user.");
+        }
+
+        if (mapping.ReadinessUser is not null && string.IsNullOrWhiteSpace(mapping.ReadinessUser))
+        {
+            failures.Add($"{key}:ReadinessUser is empty. Remove it to run the readiness command as the image's user.");
+        }
+
+        if (mapping.ReadinessUser is not null && mapping.Readiness.Count == 0)
+        {
+            failures.Add($"{key}:ReadinessUser is set but {key}:Readiness is empty. Add the readiness command or remove the user.");
+        }
+
+        foreach (var capability in mapping.Capabilities)
+        {
+            if (string.Equals(capability, "ALL", StringComparison.OrdinalIgnoreCase) || string.Equals(capability, "CAP_ALL", StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{key}:Capabilities must not contain ALL: shadows drop every capability and add back only the ones listed.");
+            }
+            else if (!IsCapabilityName(capability))
+            {
+                failures.Add($"{key}:Capabilities entry '{capability}' is invalid: write a Linux capability in capitals, such as CHOWN or NET_BIND_SERVICE.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns whether <paramref name="capability"/> is written as Docker accepts it: capitals, digits and
+    /// underscores, starting with a capital, with or without the <c>CAP_</c> prefix.
+    /// </summary>
+    private static bool IsCapabilityName(string capability) =>
+        capability.Length > 0 && char.IsAsciiLetterUpper(capability[0]) &&
+        capability.All(character => char.IsAsciiLetterUpper(character) || char.IsAsciiDigit(character) || character == '_');
+}
