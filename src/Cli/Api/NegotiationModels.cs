@@ -35,7 +35,8 @@ public sealed record NegotiationAttempt(
     string? Rationale,
     string? ShadowId,
     bool? ColdStart,
-    AttemptValidation? Validation);
+    AttemptValidation? Validation,
+    decimal? Cost = null);
 
 /// <summary>Body of <c>GET /negotiation/{id}</c>.</summary>
 public sealed record NegotiationView(
@@ -51,7 +52,8 @@ public sealed record NegotiationView(
     string? FailureReason,
     Cost? Cost,
     DateTimeOffset? SubmittedAt,
-    DateTimeOffset? UpdatedAt);
+    DateTimeOffset? UpdatedAt,
+    bool Settled = false);
 
 /// <summary>One negotiation started by <c>POST /negotiate</c>.</summary>
 public sealed record SubmittedNegotiation(string Id, string? Task, string? Location);

@@ -174,7 +174,8 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
             TimeSpan.FromSeconds(settings.TimeoutSeconds),
             TimeSpan.FromSeconds(settings.IntervalSeconds),
             FollowOptions.DefaultNotFoundGrace,
-            FollowOptions.DefaultUnreachableGrace);
+            FollowOptions.DefaultUnreachableGrace,
+            FollowOptions.DefaultCostGrace);
         var follower = new NegotiationFollower(client, options, host.Time);
         return await follower.FollowAsync(negotiations, line => info.WriteLine(line), cancellationToken);
     }

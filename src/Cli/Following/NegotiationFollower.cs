@@ -23,10 +23,15 @@ public sealed record FollowResult(string Id, string? Task, FollowOutcome Outcome
 /// eventually consistent, so a negotiation just accepted can be missing from it for a moment.
 /// </param>
 /// <param name="UnreachableGrace">How long the server may stay unreachable while following before the run gives up.</param>
-public sealed record FollowOptions(TimeSpan Timeout, TimeSpan PollInterval, TimeSpan NotFoundGrace, TimeSpan UnreachableGrace)
+/// <param name="CostGrace">
+/// How long to keep reading an ended negotiation until its shadows are priced (the view says
+/// <c>settled</c>); after that its cost is reported as it stands.
+/// </param>
+public sealed record FollowOptions(TimeSpan Timeout, TimeSpan PollInterval, TimeSpan NotFoundGrace, TimeSpan UnreachableGrace, TimeSpan CostGrace)
 {
     public static readonly TimeSpan DefaultNotFoundGrace = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultUnreachableGrace = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultCostGrace = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>
@@ -108,12 +113,23 @@ public sealed class NegotiationFollower(NegotiatorClient client, FollowOptions o
             report($"[{negotiation.Label}] {line}");
         }
 
-        negotiation.Result = reply.Value.Status switch
+        var outcome = reply.Value.Status switch
         {
-            NegotiationStatus.Committed => negotiation.ToResult(FollowOutcome.Committed),
-            NegotiationStatus.Failed => negotiation.ToResult(FollowOutcome.Failed),
+            NegotiationStatus.Committed => FollowOutcome.Committed,
+            NegotiationStatus.Failed => (FollowOutcome?)FollowOutcome.Failed,
             _ => null,
         };
+        if (outcome is null)
+        {
+            return;
+        }
+
+        // The CostLedger prices shadows after they are released, shortly after the end.
+        negotiation.EndedAt ??= time.GetTimestamp();
+        if (reply.Value.Settled || time.GetElapsedTime(negotiation.EndedAt.Value) >= options.CostGrace)
+        {
+            negotiation.Result = negotiation.ToResult(outcome.Value);
+        }
     }
 
     private sealed class Followed(SubmittedNegotiation submitted)
@@ -129,6 +145,9 @@ public sealed class NegotiationFollower(NegotiatorClient client, FollowOptions o
         public string? Json { get; set; }
 
         public FollowResult? Result { get; set; }
+
+        /// <summary>When the negotiation was first seen ended, as a timestamp of the follower's clock.</summary>
+        public long? EndedAt { get; set; }
 
         public FollowResult ToResult(FollowOutcome outcome) => new(Id, View?.Task ?? submitted.Task, outcome, View, Json);
     }

@@ -53,6 +53,10 @@ public static class Formats
     /// <summary>The task of a negotiation, or its id when the server did not name the task.</summary>
     public static string TaskLabel(string? task, string id) => string.IsNullOrWhiteSpace(task) ? id : task;
 
+    /// <summary>Returns <paramref name="text"/> cut to <paramref name="maxLength"/> characters, ending in "…" when cut.</summary>
+    public static string Shorten(string text, int maxLength) =>
+        text.Length <= maxLength ? text : string.Concat(text.AsSpan(0, maxLength - 1).TrimEnd(), "…");
+
     /// <summary>
     /// Summarizes a validation in one line: the verdict, then peak memory against the limit, time to
     /// ready and CPU throttling where measured (throttling only when it happened). The Validator's

@@ -36,11 +36,14 @@ public static class NegotiationTables
         return table;
     }
 
+    /// <summary>Longest failure reason shown in the summary; <c>eventshadow show ID</c> prints it whole.</summary>
+    public const int MaxReasonLength = 140;
+
     public static IRenderable Summary(IReadOnlyList<SummaryRow> rows)
     {
         var heading = new Markup("[bold]Summary[/]");
-        // The CostLedger prices events after they happen, so a cost read right after the outcome can still grow.
-        var table = new Table().AddColumns("Task", "ID", "Outcome", "Attempts", "Allocation or reason", "Cost so far");
+        // Following waits until the view is settled, so the cost is final unless that wait timed out.
+        var table = new Table().AddColumns("Task", "ID", "Outcome", "Attempts", "Allocation or reason", "Cost");
         table.Columns[3].RightAligned();
 
         foreach (var row in rows)
@@ -68,7 +71,7 @@ public static class NegotiationTables
         return result.Outcome switch
         {
             FollowOutcome.Committed => new SummaryRow(task, result.Id, "Committed", attempts, Formats.Allocation(view?.Allocation), cost),
-            FollowOutcome.Failed => new SummaryRow(task, result.Id, "Failed", attempts, view?.FailureReason ?? "no reason given", cost),
+            FollowOutcome.Failed => new SummaryRow(task, result.Id, "Failed", attempts, Formats.Shorten(view?.FailureReason ?? "no reason given", MaxReasonLength), cost),
             FollowOutcome.TimedOut => new SummaryRow(task, result.Id, "Timed out", attempts, $"still {view?.Status ?? "not visible"}", cost),
             _ => new SummaryRow(task, result.Id, "Not found", attempts, "accepted, but the server does not show it", cost),
         };

@@ -47,6 +47,14 @@ public sealed class NegotiationView
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// True once the negotiation has ended and every shadow it used has been released and priced,
+    /// so that <see cref="Cost"/> is final.
+    /// </summary>
+    public bool Settled =>
+        Status is NegotiationStatus.Committed or NegotiationStatus.Failed &&
+        Attempts.All(attempt => attempt.ShadowId is null || attempt.Cost is not null);
+
     public AttemptView? FindAttempt(int attempt) => Attempts.FirstOrDefault(a => a.Attempt == attempt);
 }
 
@@ -70,6 +78,9 @@ public sealed class AttemptView
     public string? ShadowUnavailableReason { get; set; }
 
     public ValidationView? Validation { get; set; }
+
+    /// <summary>What this attempt's shadow cost; null until it has been released and priced.</summary>
+    public decimal? Cost { get; set; }
 }
 
 /// <summary>

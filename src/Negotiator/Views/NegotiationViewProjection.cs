@@ -106,6 +106,11 @@ public sealed partial class NegotiationViewProjection : SingleStreamProjection<N
 
     public static void Apply(IEvent<ShadowCostRecorded> recorded, NegotiationView view)
     {
+        if (view.FindAttempt(recorded.Data.Attempt) is { } attempt)
+        {
+            attempt.Cost = (attempt.Cost ?? 0m) + recorded.Data.Cost;
+        }
+
         view.Cost.Amount += recorded.Data.Cost;
         view.Cost.Currency = recorded.Data.Currency;
         view.Cost.ShadowSeconds += recorded.Data.ShadowSeconds;

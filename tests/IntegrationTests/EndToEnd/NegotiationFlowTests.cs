@@ -75,6 +75,7 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
         Assert.Equal(attempts[0].GetProperty("allocation").GetProperty("memoryMiB").GetInt32(), allocation.GetProperty("memoryMiB").GetInt32());
         Assert.True(allocation.GetProperty("cpuMillicores").GetInt32() > 0);
         Assert.True(view.GetProperty("cost").GetProperty("amount").GetDecimal() > 0);
+        Assert.Equal(view.GetProperty("cost").GetProperty("amount").GetDecimal(), attempts[0].GetProperty("cost").GetDecimal());
 
         await AssertNoShadowLeftAsync(id);
     }

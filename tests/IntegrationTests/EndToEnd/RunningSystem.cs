@@ -75,8 +75,8 @@ public sealed class RunningSystem : IAsyncLifetime
     }
 
     /// <summary>
-    /// Polls <c>GET /negotiation/{id}</c> until the negotiation has ended and its cost is recorded,
-    /// and returns the final view. Fails with the last view seen when <paramref name="timeout"/> passes.
+    /// Polls <c>GET /negotiation/{id}</c> until the negotiation has ended and every shadow it used is
+    /// priced, and returns the final view. Fails with the last view seen when <paramref name="timeout"/> passes.
     /// </summary>
     public async Task<JsonElement> WaitUntilSettledAsync(Guid id, TimeSpan timeout)
     {
@@ -89,10 +89,7 @@ public sealed class RunningSystem : IAsyncLifetime
             {
                 var view = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
                 last = view.ToString();
-                var status = view.GetProperty("status").GetString();
-                var ended = status is "Committed" or "Failed";
-                var costed = view.GetProperty("cost").GetProperty("amount").GetDecimal() > 0;
-                if (ended && costed)
+                if (view.GetProperty("settled").GetBoolean())
                 {
                     return view;
                 }

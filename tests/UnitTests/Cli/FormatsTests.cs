@@ -83,4 +83,12 @@ public class FormatsTests
         Assert.Equal(["Bad Request"], Formats.Problem(new Problem(null, "Bad Request", 400, null, null)));
         Assert.Equal(["HTTP 413"], Formats.Problem(new Problem(null, null, 413, null, null)));
     }
+
+    [Fact]
+    public void Shorten_keeps_short_text_and_cuts_long_text()
+    {
+        Assert.Equal("short", Formats.Shorten("short", 10));
+        Assert.Equal("0123456…", Formats.Shorten("0123456789abc", 8));
+        Assert.Equal(8, Formats.Shorten("0123456789abc", 8).Length);
+    }
 }

@@ -68,8 +68,35 @@ public class NegotiationFollowerTests
         Assert.Contains("[Deployment/redis/redis] timed out while Configuring", reports);
     }
 
+    [Fact]
+    public async Task Follow_waits_until_costs_are_settled()
+    {
+        var server = new FakeNegotiator().Views("n-1",
+            Views.Negotiation("n-1", "Committed", settled: false),
+            Views.Negotiation("n-1", "Committed", settled: false),
+            Views.Negotiation("n-1", "Committed", settled: true));
+
+        var results = await FollowAsync(server, Options(), []);
+
+        var result = Assert.Single(results);
+        Assert.Equal(FollowOutcome.Committed, result.Outcome);
+        Assert.True(result.View!.Settled);
+    }
+
+    [Fact]
+    public async Task Follow_stops_waiting_for_costs_after_grace()
+    {
+        var server = new FakeNegotiator().Views("n-1", Views.Negotiation("n-1", "Failed", settled: false));
+
+        var results = await FollowAsync(server, Options() with { CostGrace = TimeSpan.FromMilliseconds(100) }, []);
+
+        var result = Assert.Single(results);
+        Assert.Equal(FollowOutcome.Failed, result.Outcome);
+        Assert.False(result.View!.Settled);
+    }
+
     private static FollowOptions Options() =>
-        new(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+        new(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
 
     private static async Task<IReadOnlyList<FollowResult>> FollowAsync(HttpMessageHandler server, FollowOptions options, List<string> reports)
     {
