@@ -78,13 +78,13 @@ EOF
     docker.io/trixie docker-cli/trixie
 }
 
-# Starts dockerd unless an engine with a recent enough API already answers. Published ports bind to
+# Starts dockerd unless an engine with a recent enough API already responds. Published ports bind to
 # 127.0.0.1 and the engine writes no iptables rules, so containers have no route out of the machine.
 start_docker_engine() {
   local api
   api=$(docker_api_version || true)
   if [[ -n "$api" ]] && api_at_least "$api"; then
-    echo "engine answers with API $api"
+    echo "engine responds with API $api"
     return
   fi
   [[ -z "$api" ]] || die "a Docker engine with API $api is running; EventShadow needs $MIN_DOCKER_API or later. Stop it and re-run."
@@ -94,10 +94,10 @@ start_docker_engine() {
     >>"$LOG_DIR/dockerd.log" 2>&1 </dev/null &
   local deadline=$((SECONDS + 60))
   until api=$(docker_api_version) && [[ -n "$api" ]]; do
-    ((SECONDS < deadline)) || die "dockerd did not answer within 60 s; see $LOG_DIR/dockerd.log"
+    ((SECONDS < deadline)) || die "dockerd did not respond within 60 s; see $LOG_DIR/dockerd.log"
     sleep 1
   done
-  api_at_least "$api" || die "dockerd answers with API $api; EventShadow needs $MIN_DOCKER_API or later."
+  api_at_least "$api" || die "dockerd reports API $api; EventShadow needs $MIN_DOCKER_API or later."
   echo "engine started, API $api"
 }
 

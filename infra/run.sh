@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job, as root: prepares the machine (infra/setup.sh), builds and starts the four services
 # (infra/services.sh start), then submits definitions and follows every negotiation to its end:
-#   sudo bash infra/run.sh                       submit the repository's samples/ folder
-#   sudo bash infra/run.sh PATH... [OPTIONS]     submit these files or folders
+#   bash infra/run.sh                       submit the repository's samples/ folder
+#   bash infra/run.sh PATH... [OPTIONS]     submit these files or folders
 # All arguments go to `eventshadow submit --follow`, so its options work too (--timeout 600, --json).
 # The services keep running afterwards. The exit code is the command line's: 0 all committed,
 # 1 a negotiation failed or a file was rejected, 2 usage error, 3 server unreachable, 4 timed out.
@@ -18,7 +18,7 @@ source "$here/lib.sh"
 args=("$@")
 if ((${#args[@]} == 0)); then
   samples="$repo/samples"
-  [[ -d "$samples" ]] || die "no samples folder at $samples. Pass definition files or folders instead: sudo bash infra/run.sh PATH..."
+  [[ -d "$samples" ]] || die "no samples folder at $samples. Pass definition files or folders instead: bash infra/run.sh PATH..."
   args=("$samples")
 fi
 
@@ -38,8 +38,8 @@ dotnet "$cli_dll" submit --follow "${args[@]}" || status=$?
 cat <<EOF
 
 The services are still running:
-  sudo bash infra/services.sh status    readiness of each service
-  sudo bash infra/services.sh stop      stop them
+  bash infra/services.sh status    readiness of each service
+  bash infra/services.sh stop      stop them
 Query negotiations from the repository folder (add --json for the server's JSON):
   $cli_apphost list
   $cli_apphost show ID

@@ -71,7 +71,7 @@ ready_status() {
 # values. Reading line by line also accepts older files with unquoted values, which sourcing would
 # cut at the first ';' of a connection string.
 load_env_file() {
-  [[ -f "$ENV_FILE" ]] || die "$ENV_FILE is missing. Run 'sudo bash infra/setup.sh' first."
+  [[ -f "$ENV_FILE" ]] || die "$ENV_FILE is missing. Run 'bash infra/setup.sh' first."
   local line name value
   while IFS= read -r line || [[ -n "$line" ]]; do
     [[ "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
@@ -85,7 +85,7 @@ load_env_file() {
 }
 
 build() {
-  command -v dotnet >/dev/null || die "dotnet not found on PATH; install the .NET 10 SDK (with sudo, check that secure_path includes it)."
+  command -v dotnet >/dev/null || die "dotnet not found on PATH; install the .NET 10 SDK."
   mkdir -p "$LOG_DIR"
   local build_log="$LOG_DIR/build.log"
   echo "dotnet build -c Release EventShadow.sln (log: $build_log)"
@@ -158,7 +158,7 @@ fail_service() {
     printf '\nErrors logged by %s:\n' "$service" >&2
     grep -E '^\[[0-9:.]+ (FTL|ERR)\]' "$log" | tail -n 5 >&2
   fi
-  die "$service is not ready. The other services keep running; stop them with 'sudo bash infra/services.sh stop'."
+  die "$service is not ready. The other services keep running; stop them with 'bash infra/services.sh stop'."
 }
 
 wait_until_ready() {
@@ -193,7 +193,7 @@ start_services() {
   for service in "${SERVICES[@]}"; do
     wait_until_ready "$service" "$started"
   done
-  step "All services ready. Stop them with 'sudo bash infra/services.sh stop'."
+  step "All services ready. Stop them with 'bash infra/services.sh stop'."
 }
 
 # Prints a line per service and returns 0 when all are ready, 1 when some run but not all are
@@ -220,13 +220,13 @@ show_status() {
 }
 
 usage() {
-  echo "usage: sudo bash infra/services.sh start|stop|restart|status" >&2
+  echo "usage: bash infra/services.sh start|stop|restart|status" >&2
   exit 2
 }
 
 (($# == 1)) || usage
 [[ $(id -u) -eq 0 ]] || die "infra/services.sh must run as root, because the state folder $STATE_DIR and the services' pid files belong to root."
-command -v curl >/dev/null || die "curl not found; run 'sudo bash infra/setup.sh', which installs it."
+command -v curl >/dev/null || die "curl not found; run 'bash infra/setup.sh', which installs it."
 
 case $1 in
   start | restart) start_services ;;

@@ -2,7 +2,7 @@
 # Runs the test suite, as root: prepares the machine (infra/setup.sh), removes containers left over by
 # earlier test runs, loads the env file and runs `dotnet test EventShadow.sln`. Extra arguments go to
 # dotnet test, for example:
-#   sudo bash infra/test.sh --filter FullyQualifiedName~Cli
+#   bash infra/test.sh --filter FullyQualifiedName~Cli
 # Leftovers are containers labelled eventshadow.test=true or org.testcontainers=true, and shadows
 # (eventshadow.shadow=true) while no service runs. When infra/services.sh reports running services,
 # their shadows are left alone. Containers of a test run that is still going are removed too, so do

@@ -13,7 +13,7 @@ namespace EventShadow.Cli;
 /// </summary>
 public static class CliApplication
 {
-    public const string StartServicesHint = "Start the services with `sudo bash infra/run.sh` or `sudo bash infra/services.sh start`.";
+    public const string StartServicesHint = "Start the services with `bash infra/run.sh` or `bash infra/services.sh start`.";
 
     /// <summary>
     /// Runs the command line. Without arguments it prints the help and returns

@@ -203,7 +203,7 @@ public static class NegotiationEndpoints
 public sealed record SubmittedTask(Guid Id, string Task, string Location);
 
 /// <summary>
-/// Answer to <c>POST /negotiate</c>: the first negotiation's id and location, and every negotiation started.
+/// Response body of <c>POST /negotiate</c>: the first negotiation's id and location, and every negotiation started.
 /// </summary>
 public sealed record SubmissionResponse(Guid Id, string Location, IReadOnlyList<SubmittedTask> Negotiations);
 

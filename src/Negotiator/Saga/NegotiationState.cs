@@ -55,7 +55,7 @@ public sealed class NegotiationState : SagaStateMachineInstance, IRaiseEvents
 public interface IRaiseEvents : ISaga
 {
     /// <summary>
-    /// Returns the events raised since the last call and forgets them.
+    /// Returns the events raised since the last call and clears the list.
     /// </summary>
     IReadOnlyList<object> TakeRaisedEvents();
 }

@@ -13,9 +13,9 @@ namespace EventShadow.Negotiator.Submission;
 public sealed record SubmittedNegotiation(Guid Id, string Task);
 
 /// <summary>
-/// Starts one negotiation per task of a partial task definition: reads and analyses the definition,
-/// then opens every task's event stream in a single transaction, so a definition is either stored
-/// whole or, when any part of it is invalid, not at all.
+/// Starts one negotiation per task of a partial task definition. It reads and analyses the whole
+/// definition first and then opens every task's event stream in one transaction, so an invalid
+/// definition stores nothing.
 /// </summary>
 public sealed class NegotiationSubmitter(IDocumentStore store, TimeProvider clock, ILogger<NegotiationSubmitter> logger)
 {

@@ -5,7 +5,7 @@ namespace EventShadow.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// Reads a test's event store directly, to append events as another service would and to wait
-/// until a negotiation's stream holds what a test expects.
+/// until a negotiation's stream contains what a test expects.
 /// </summary>
 public sealed class EventStoreProbe : IAsyncDisposable
 {

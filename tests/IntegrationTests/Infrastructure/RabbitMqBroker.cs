@@ -53,7 +53,7 @@ public static class RabbitMqBroker
         {
             throw new InvalidOperationException(
                 $"RabbitMQ test container from image {TestSettings.RabbitMqImage} did not start: {ex.Message} " +
-                "Run `sudo bash infra/setup.sh` to start the Docker engine and build the image.", ex);
+                "Run `bash infra/setup.sh` to start the Docker engine and build the image.", ex);
         }
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -35,7 +35,7 @@ public static class TestSettings
 
         throw new InvalidOperationException(
             $"Setting {name} is missing: neither the environment nor {EnvFilePath} has it. " +
-            "Run `sudo bash infra/setup.sh` to install and start PostgreSQL, RabbitMQ and Docker and write that file.");
+            "Run `bash infra/setup.sh` to install and start PostgreSQL, RabbitMQ and Docker and write that file.");
     }
 
     private static Dictionary<string, string> ReadEnvFile()

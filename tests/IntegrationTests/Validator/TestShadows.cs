@@ -58,7 +58,7 @@ internal sealed class TestShadows : IAsyncDisposable
         catch (DockerImageNotFoundException ex)
         {
             throw new InvalidOperationException(
-                $"Image {TestSettings.WorkloadImage} is missing. Run `sudo bash infra/setup.sh` to build it.", ex);
+                $"Image {TestSettings.WorkloadImage} is missing. Run `bash infra/setup.sh` to build it.", ex);
         }
 
         await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), timeout.Token);
