@@ -166,15 +166,24 @@ EOF
   echo "RabbitMQ on 127.0.0.1:5672, user eventshadow"
 }
 
-# Builds image NAME from the recipe in DIR unless the engine already has it: debootstrap a Debian
-# root filesystem with DIR/packages, copy DIR/rootfs over it, and `docker import` it with the
-# Dockerfile instructions in DIR/import-changes (one per line).
+# Prints a hash of every file of a recipe folder, names and modes included, so that an image built
+# from an older or incomplete recipe is recognised and rebuilt.
+recipe_hash() {
+  (cd "$1" && find . -type f -printf '%P %m\n' -exec sha256sum {} \; | LC_ALL=C sort | sha256sum | cut -c1-16)
+}
+
+# Builds image NAME from the recipe in DIR unless the engine has it built from the same recipe:
+# debootstrap a Debian root filesystem with DIR/packages, copy DIR/rootfs over it, run DIR/finish.sh
+# on it, and `docker import` it with the Dockerfile instructions in DIR/import-changes (one per line).
 build_image() {
-  local name=$1 recipe=$2
-  if docker image inspect "$name" >/dev/null 2>&1; then
+  local name=$1 recipe=$2 hash built
+  hash=$(recipe_hash "$recipe")
+  built=$(docker image inspect -f '{{index .Config.Labels "eventshadow.recipe"}}' "$name" 2>/dev/null || true)
+  if [[ "$built" == "$hash" ]]; then
     echo "$name present"
     return
   fi
+  [[ -z "$built" ]] || echo "$name was built from another recipe; rebuilding"
 
   local root="$STATE_DIR/rootfs/${name//[\/:]/_}" packages mirror
   packages=$(grep -vE '^\s*(#|$)' "$recipe/packages" | paste -sd, -)
@@ -194,7 +203,7 @@ build_image() {
   [[ -x "$recipe/finish.sh" ]] && "$recipe/finish.sh" "$root"
   rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
 
-  local changes=()
+  local changes=(-c "LABEL eventshadow.recipe=$hash")
   while IFS= read -r line; do
     [[ -n "$line" && "$line" != \#* ]] && changes+=(-c "$line")
   done <"$recipe/import-changes"

@@ -35,7 +35,17 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
     /// message as processed, in one transaction. Returns false, with nothing written, when the message
     /// was already processed.
     /// </summary>
-    public async Task<bool> AppendOnceAsync(string consumer, ConsumeContext context, Guid negotiationId, params object[] events)
+    public Task<bool> AppendOnceAsync(string consumer, ConsumeContext context, Guid negotiationId, params object[] events) =>
+        AppendOnceAsync(consumer, context, negotiationId, expectedVersion: null, events);
+
+    /// <summary>
+    /// Like <see cref="AppendOnceAsync(string, ConsumeContext, Guid, object[])"/>, but only while the
+    /// stream is still at <paramref name="expectedVersion"/>, the version the consumer based its
+    /// decision on. Otherwise Marten raises a concurrency error and nothing is written, so that a retry
+    /// decides again on the current stream.
+    /// </summary>
+    public async Task<bool> AppendOnceAsync(
+        string consumer, ConsumeContext context, Guid negotiationId, long? expectedVersion, params object[] events)
     {
         await using var session = store.LightweightSession();
 
@@ -50,7 +60,11 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
                 context.SupportedMessageTypes.FirstOrDefault(), negotiationId);
         }
 
-        if (events.Length > 0)
+        if (events.Length > 0 && expectedVersion is { } version)
+        {
+            session.Events.Append(negotiationId, version + events.Length, events);
+        }
+        else if (events.Length > 0)
         {
             session.Events.Append(negotiationId, events);
         }

@@ -38,10 +38,7 @@ public sealed class ConfigureShadowConsumer(
         var history = await NegotiationHistory.ReadAsync(store, proposal.NegotiationId, cancellationToken);
         if (history.HasEnded)
         {
-            logger.LogWarning(
-                "Negotiation {NegotiationId} has already ended, so attempt {Attempt} gets no shadow",
-                proposal.NegotiationId, proposal.Attempt);
-            await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId);
+            await SkipEndedNegotiationAsync(context);
             return;
         }
 
@@ -69,11 +66,30 @@ public sealed class ConfigureShadowConsumer(
         var configured = new ShadowConfigured(
             proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow());
 
-        if (await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId, claimed, configured))
+        // The append expects the version read above: if the negotiation ended meanwhile, it fails and
+        // the retry takes the branch that removes the container.
+        if (await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId, history.Version, claimed, configured))
         {
             logger.LogInformation(
                 "Shadow {ShadowId} runs negotiation {NegotiationId} attempt {Attempt} with {Allocation} as exec {WorkloadExecId}",
                 claim.ShadowId, proposal.NegotiationId, proposal.Attempt, proposal.Allocation.ToString(), claim.WorkloadExecId);
         }
+    }
+
+    private async Task SkipEndedNegotiationAsync(ConsumeContext<AllocationProposed> context)
+    {
+        var proposal = context.Message;
+        logger.LogWarning(
+            "Negotiation {NegotiationId} has already ended, so attempt {Attempt} gets no shadow",
+            proposal.NegotiationId, proposal.Attempt);
+
+        // An earlier delivery may have created the container before the end was recorded.
+        var name = ShadowLabels.ContainerName(proposal.NegotiationId, proposal.Attempt);
+        if (await containers.FindAsync(name, context.CancellationToken) is { } leftover)
+        {
+            await containers.RemoveAsync(leftover.ShadowId, context.CancellationToken);
+        }
+
+        await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId);
     }
 }

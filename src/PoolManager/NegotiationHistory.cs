@@ -8,7 +8,8 @@ namespace EventShadow.PoolManager;
 /// </summary>
 /// <param name="HasEnded">The stream contains <see cref="AllocationCommitted"/> or <see cref="NegotiationFailed"/>.</param>
 /// <param name="ReleasedShadowIds">Container ids that a <see cref="ShadowReleased"/> event already records.</param>
-public sealed record NegotiationHistory(bool HasEnded, IReadOnlySet<string> ReleasedShadowIds)
+/// <param name="Version">Version of the stream when it was read (0 when it has no events), for appending only if nothing changed since.</param>
+public sealed record NegotiationHistory(bool HasEnded, IReadOnlySet<string> ReleasedShadowIds, long Version)
 {
     /// <summary>
     /// Reads the stream of <paramref name="negotiationId"/>; a stream that does not exist yet has not ended.
@@ -25,6 +26,7 @@ public sealed record NegotiationHistory(bool HasEnded, IReadOnlySet<string> Rele
             .Select(release => release.ShadowId)
             .ToHashSet(StringComparer.Ordinal);
 
-        return new NegotiationHistory(hasEnded, released);
+        var version = events.Count > 0 ? events[^1].Version : 0;
+        return new NegotiationHistory(hasEnded, released, version);
     }
 }

@@ -87,9 +87,8 @@ public sealed class ReleaseShadowConsumer(
         }
 
         // A shadow can be due for release by two messages, such as its attempt's ValidationFailed and the
-        // negotiation's AllocationCommitted; only the first records it.
-        // NOTE: two such messages processed at the same moment can still both record it, because the
-        // append does not check the stream version it read.
+        // negotiation's AllocationCommitted; only the first records it. The append expects the stream
+        // version read here, so when both run at once one fails, retries and then finds the release.
         var history = await NegotiationHistory.ReadAsync(store, negotiationId, cancellationToken);
         var releasedAt = time.GetUtcNow();
         var releases = shadows
@@ -97,7 +96,7 @@ public sealed class ReleaseShadowConsumer(
             .Select(shadow => new ShadowReleased(negotiationId, shadow.Attempt, shadow.ShadowId, shadow.Allocation, shadow.ClaimedAt, releasedAt))
             .ToArray<object>();
 
-        await writer.AppendOnceAsync(ConsumerName, context, negotiationId, releases);
+        await writer.AppendOnceAsync(ConsumerName, context, negotiationId, history.Version, releases);
 
         if (shadows.Count == 0)
         {

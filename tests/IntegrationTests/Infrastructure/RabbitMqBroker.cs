@@ -51,6 +51,7 @@ public static class RabbitMqBroker
         }
         catch (Exception ex)
         {
+            await container.DisposeAsync();
             throw new InvalidOperationException(
                 $"RabbitMQ test container from image {TestSettings.RabbitMqImage} did not start: {ex.Message} " +
                 "Run `bash infra/setup.sh` to start the Docker engine and build the image.", ex);

@@ -129,6 +129,29 @@ public sealed class PoolManagerServiceTests(PoolManagerServiceFixture service) :
     }
 
     [Fact]
+    public async Task Concurrent_release_messages_record_shadow_once()
+    {
+        var proposal = Proposal("redis:7", new ResourceAllocation(250, 64));
+        await PublishEventAsync(proposal.NegotiationId, proposal);
+        var shadow = await service.Probe.WaitForEventAsync<ShadowConfigured>(proposal.NegotiationId, Timeout);
+
+        // Both messages release the same shadow; delivered at once, each reads a stream without a release.
+        var failed = FailedValidation(proposal.NegotiationId, 1, shadow.ShadowId);
+        var ended = new NegotiationFailed(proposal.NegotiationId, 1, "validation failed", DateTimeOffset.UtcNow);
+        await service.Probe.AppendAsync(proposal.NegotiationId, failed, ended);
+        var failedId = Guid.NewGuid();
+        var endedId = Guid.NewGuid();
+        await Task.WhenAll(service.Bus.PublishAsync(failed, failedId), service.Bus.PublishAsync(ended, endedId));
+        await service.Consumed.WaitForAsync(failedId, times: 1, Timeout);
+        await service.Consumed.WaitForAsync(endedId, times: 1, Timeout);
+
+        var releases = (await service.Probe.ReadStreamAsync(proposal.NegotiationId)).OfType<ShadowReleased>().ToList();
+        var release = Assert.Single(releases);
+        Assert.Equal(shadow.ShadowId, release.ShadowId);
+        await WaitForShadowCountAsync(proposal.NegotiationId, 0);
+    }
+
+    [Fact]
     public async Task Unmapped_image_records_unavailable_without_container()
     {
         var proposal = Proposal("gcr.io/example/unmapped-app:1", new ResourceAllocation(250, 128));
