@@ -120,14 +120,14 @@ start_postgresql() {
   fi
   # Many tests each open a pool of connections; the default of 100 is too few for a full test run.
   local max_connections
-  max_connections=$(runuser -u postgres -- psql -tAc 'SHOW max_connections')
+  max_connections=$(runuser -u postgres -- env -C / psql -tAc 'SHOW max_connections')
   if ((max_connections < 300)); then
-    runuser -u postgres -- psql -qc 'ALTER SYSTEM SET max_connections = 300'
+    runuser -u postgres -- env -C / psql -qc 'ALTER SYSTEM SET max_connections = 300'
     pg_ctlcluster "$POSTGRES_VERSION" main restart
   fi
 
   POSTGRES_PASSWORD=$(credential POSTGRES_PASSWORD)
-  runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q -v password="$POSTGRES_PASSWORD" <<'SQL'
+  runuser -u postgres -- env -C / psql -v ON_ERROR_STOP=1 -q -v password="$POSTGRES_PASSWORD" <<'SQL'
 SELECT 'CREATE ROLE eventshadow LOGIN CREATEDB' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'eventshadow')\gexec
 ALTER ROLE eventshadow WITH LOGIN CREATEDB PASSWORD :'password';
 SELECT 'CREATE DATABASE eventshadow OWNER eventshadow' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'eventshadow')\gexec

@@ -35,13 +35,17 @@ public sealed record RequirementsAnalyzed(
 /// <param name="Attempt">1 for the first proposal, one more for every renegotiation.</param>
 /// <param name="Rationale">Why these numbers, in words an operator can check.</param>
 /// <param name="Container">The container to try, so that workers need not read the stream.</param>
+/// <param name="RunsToCompletion">
+/// True for a task that ends by itself, such as a Kubernetes Job: its exit with code 0 is success.
+/// </param>
 public sealed record AllocationProposed(
     Guid NegotiationId,
     int Attempt,
     ResourceAllocation Allocation,
     string Rationale,
     WorkloadProfile Profile,
-    ContainerSpec Container);
+    ContainerSpec Container,
+    bool RunsToCompletion = false);
 
 /// <summary>
 /// The PoolManager took a shadow container for an attempt and is configuring it.
@@ -67,6 +71,7 @@ public sealed record ReadinessProbe(IReadOnlyList<string> Command, string? User)
 /// </summary>
 /// <param name="WorkloadExecId">Docker exec id of the workload process, so its exit can be observed.</param>
 /// <param name="Readiness">How to tell the workload is ready; null when it has no readiness check.</param>
+/// <param name="RunsToCompletion">Copied from the proposal: an exit with code 0 passes validation.</param>
 public sealed record ShadowConfigured(
     Guid NegotiationId,
     int Attempt,
@@ -74,7 +79,8 @@ public sealed record ShadowConfigured(
     ResourceAllocation Allocation,
     string WorkloadExecId,
     ReadinessProbe? Readiness,
-    DateTimeOffset ConfiguredAt);
+    DateTimeOffset ConfiguredAt,
+    bool RunsToCompletion = false);
 
 /// <summary>
 /// No shadow could be configured for an attempt; <paramref name="Reason"/> says why and what to change.

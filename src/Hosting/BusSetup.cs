@@ -20,8 +20,14 @@ public static class BusSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        // MassTransit reports usage to its vendor over the internet unless told not to, and its
+        // MASSTRANSIT_USAGE_TELEMETRY variable overrides the code. EventShadow sends nothing off the
+        // machine, so the variable is pinned for this process as well.
+        Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
+
         services.AddMassTransit(bus =>
         {
+            bus.DisableUsageTelemetry();
             bus.SetKebabCaseEndpointNameFormatter();
             configure(bus);
 

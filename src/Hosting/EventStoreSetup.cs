@@ -43,6 +43,7 @@ public static class EventStoreSetup
                 var store = new StoreOptions();
 
                 store.Connection(settings.ConnectionString);
+                store.Logger(new MartenFailureLogger(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
                 store.DatabaseSchemaName = settings.Schema;
                 store.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 store.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);

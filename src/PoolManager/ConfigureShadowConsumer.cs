@@ -14,6 +14,7 @@ namespace EventShadow.PoolManager;
 public sealed class ConfigureShadowConsumer(
     ShadowImageCatalog catalog,
     ShadowContainers containers,
+    ShadowCapacityGate gate,
     NegotiationEventWriter writer,
     IDocumentStore store,
     TimeProvider time,
@@ -48,7 +49,10 @@ public sealed class ConfigureShadowConsumer(
         {
             workload = catalog.Resolve(proposal.Container);
             var request = new ShadowRequest(proposal.NegotiationId, proposal.Attempt, proposal.Profile, proposal.Allocation, workload);
-            claim = await containers.ClaimAsync(request, cancellationToken);
+            var name = ShadowLabels.ContainerName(proposal.NegotiationId, proposal.Attempt);
+            claim = await containers.FindAsync(name, cancellationToken) is null
+                ? await gate.CreateWhenFreeAsync(proposal.NegotiationId, proposal.Attempt, () => containers.ClaimAsync(request, cancellationToken), cancellationToken)
+                : await containers.ClaimAsync(request, cancellationToken);
         }
         catch (ShadowUnavailableException ex)
         {
@@ -64,7 +68,8 @@ public sealed class ConfigureShadowConsumer(
         var claimed = new ShadowClaimed(
             proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ShadowName, claim.Image, claim.ColdStart, claim.ClaimedAt);
         var configured = new ShadowConfigured(
-            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow());
+            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow(),
+            proposal.RunsToCompletion);
 
         // The append expects the version read above: if the negotiation ended meanwhile, it fails and
         // the retry takes the branch that removes the container.

@@ -60,6 +60,8 @@ public sealed class ShadowContainers(
     private const long BytesPerMiB = 1024 * 1024;
     private const long NanoCpusPerMillicore = 1_000_000;
 
+    private long? cachedHostNanoCpus;
+
     /// <summary>
     /// Creates the shadow for the request's attempt, or takes the one an earlier delivery of the same
     /// proposal created, makes sure it runs, and starts the workload unless it already runs.
@@ -137,6 +139,29 @@ public sealed class ShadowContainers(
         }
 
         return shadow;
+    }
+
+    /// <summary>
+    /// Counts the shadows of <paramref name="pool"/> on this Docker host, running or not, whichever
+    /// PoolManager created them.
+    /// </summary>
+    public async Task<int> CountAsync(string pool, CancellationToken cancellationToken)
+    {
+        var listed = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+                {
+                    ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal)
+                    {
+                        [$"{ShadowLabels.Shadow}=true"] = true,
+                        [$"{ShadowLabels.Pool}={pool}"] = true,
+                    },
+                },
+            },
+            cancellationToken);
+        return listed.Count;
     }
 
     /// <summary>
@@ -243,7 +268,16 @@ public sealed class ShadowContainers(
     /// </summary>
     private async Task CreateAsync(string name, ShadowRequest request, CancellationToken cancellationToken)
     {
-        var parameters = BuildCreateParameters(name, request);
+        // The engine rejects a CPU limit above its host's CPU count, and a shadow cannot use more anyway.
+        var hostNanoCpus = await HostNanoCpusAsync(cancellationToken);
+        var parameters = BuildCreateParameters(name, request, hostNanoCpus);
+        if (parameters.HostConfig!.NanoCPUs < request.Allocation.CpuMillicores * NanoCpusPerMillicore)
+        {
+            logger.LogWarning(
+                "Negotiation {NegotiationId} attempt {Attempt} proposes {CpuMillicores}m CPU, more than this Docker host has; the shadow gets {HostCpus} CPUs",
+                request.NegotiationId, request.Attempt, request.Allocation.CpuMillicores, hostNanoCpus / (NanoCpusPerMillicore * 1000));
+        }
+
         try
         {
             var response = await docker.Containers.CreateContainerAsync(parameters, cancellationToken);
@@ -265,7 +299,18 @@ public sealed class ShadowContainers(
         }
     }
 
-    private CreateContainerParameters BuildCreateParameters(string name, ShadowRequest request)
+    private async Task<long> HostNanoCpusAsync(CancellationToken cancellationToken)
+    {
+        if (cachedHostNanoCpus is null)
+        {
+            var info = await docker.System.GetSystemInfoAsync(cancellationToken);
+            cachedHostNanoCpus = Math.Max(1, info.NCPU) * 1000 * NanoCpusPerMillicore;
+        }
+
+        return cachedHostNanoCpus.Value;
+    }
+
+    private CreateContainerParameters BuildCreateParameters(string name, ShadowRequest request, long hostNanoCpus)
     {
         var settings = options.Value;
         var workload = request.Workload;
@@ -292,7 +337,7 @@ public sealed class ShadowContainers(
                 Memory = memoryBytes,
                 // Swap equal to memory means no swap: the allocation is tried as the scheduler will enforce it.
                 MemorySwap = memoryBytes,
-                NanoCPUs = request.Allocation.CpuMillicores * NanoCpusPerMillicore,
+                NanoCPUs = Math.Min(request.Allocation.CpuMillicores * NanoCpusPerMillicore, hostNanoCpus),
                 NetworkMode = "none",
                 PidsLimit = settings.PidsLimit,
                 SecurityOpt = ["no-new-privileges"],

@@ -47,9 +47,10 @@ public sealed class ShadowImageCatalog(IOptions<ShadowOptions> options)
         if (Find(container.Image) is not var (mapping, key))
         {
             var repository = ImageReference.Repository(container.Image);
+            var lastSegment = ImageReference.LastSegment(repository);
+            var matches = lastSegment == repository ? $"'{repository}'" : $"'{repository}' or '{lastSegment}'";
             throw new ShadowUnavailableException(
-                $"image '{container.Image}' has no local stand-in: add a {ShadowOptions.SectionName}:Images mapping " +
-                $"whose Match lists '{repository}' or '{ImageReference.LastSegment(repository)}'.");
+                $"image '{container.Image}' has no local stand-in: add a {ShadowOptions.SectionName}:Images mapping whose Match lists {matches}.");
         }
 
         var command = WorkloadCommand.Compose(mapping, container);

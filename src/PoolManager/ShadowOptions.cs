@@ -22,6 +22,15 @@ public sealed class ShadowOptions
     public string Pool { get; set; } = "default";
 
     /// <summary>
+    /// Most shadows of <see cref="Pool"/> alive on this Docker host at once. A proposal beyond it
+    /// waits for a release, so that a large submission cannot exhaust the host's memory.
+    /// </summary>
+    public int MaxShadows { get; set; } = 6;
+
+    /// <summary>Seconds a proposal waits for a free shadow slot before it is reported unavailable.</summary>
+    public int CapacityWaitSeconds { get; set; } = 300;
+
+    /// <summary>
     /// Local stand-ins for the images that manifests name, tried in order; the first match wins.
     /// </summary>
     public IList<ShadowImageMapping> Images { get; } = new List<ShadowImageMapping>();

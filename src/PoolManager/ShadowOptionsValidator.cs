@@ -24,6 +24,16 @@ public sealed class ShadowOptionsValidator : IValidateOptions<ShadowOptions>
             failures.Add($"{section}:WorkloadImage is missing. Set it to a local image that has `sleep`, such as eventshadow/workload:1.");
         }
 
+        if (options.MaxShadows is < 1 or > 10_000)
+        {
+            failures.Add($"{section}:MaxShadows is {options.MaxShadows}; it must be between 1 and 10000.");
+        }
+
+        if (options.CapacityWaitSeconds is < 1 or > 86_400)
+        {
+            failures.Add($"{section}:CapacityWaitSeconds is {options.CapacityWaitSeconds}; it must be between 1 and 86400.");
+        }
+
         if (options.PidsLimit is < MinPidsLimit or > MaxPidsLimit)
         {
             failures.Add($"{section}:PidsLimit is {options.PidsLimit}; it must be between {MinPidsLimit} and {MaxPidsLimit}.");

@@ -19,6 +19,7 @@ public static class ShadowSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ShadowImageCatalog>();
         services.AddSingleton<ShadowContainers>();
+        services.AddSingleton<ShadowCapacityGate>();
         return services;
     }
 }

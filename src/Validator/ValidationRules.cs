@@ -91,7 +91,8 @@ public static class ValidationRules
     /// <summary>
     /// Decides the verdict. The order matters because the saga renegotiates memory only on
     /// <see cref="ValidationFailure.OutOfMemory"/>: any OOM kill wins, then a workload or shadow that
-    /// ended, then a readiness command that never passed.
+    /// ended (unless a task that runs to completion exited with code 0), then a readiness command that
+    /// never passed.
     /// </summary>
     public static ValidationVerdict Decide(ValidationObservation observation)
     {
@@ -172,6 +173,11 @@ public static class ValidationRules
         }
 
         var workload = observation.Workload;
+        if (observation.ShadowProblem is null && workload.Started && workload.ExitCode == 0 && observation.Shadow.RunsToCompletion)
+        {
+            return null;
+        }
+
         if (observation.ShadowProblem is not null || !workload.Started || workload.Ended)
         {
             return ValidationFailure.Exited;

@@ -13,7 +13,7 @@ public sealed class ListSettings : ServerSettings
     public string? Status { get; set; }
 
     [CommandOption("--limit <N>")]
-    [Description("Rows per page, 1 to 1000.")]
+    [Description("Rows per page, 1 to 200.")]
     [DefaultValue(20)]
     public int Limit { get; set; } = 20;
 
@@ -33,9 +33,9 @@ public sealed class ListSettings : ServerSettings
             return Spectre.Console.ValidationResult.Error($"Invalid --status '{Status}': expected one of {string.Join(", ", NegotiationStatus.All)}.");
         }
 
-        if (Limit is < 1 or > 1000)
+        if (Limit is < 1 or > 200)
         {
-            return Spectre.Console.ValidationResult.Error(string.Create(CultureInfo.InvariantCulture, $"Invalid --limit {Limit}: expected 1 to 1000."));
+            return Spectre.Console.ValidationResult.Error(string.Create(CultureInfo.InvariantCulture, $"Invalid --limit {Limit}: expected 1 to 200."));
         }
 
         if (Offset < 0)

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventShadow.Cli.Api;
@@ -54,6 +55,8 @@ public sealed class SubmitSettings : ServerSettings
 /// </summary>
 public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public override async Task<int> ExecuteAsync(CommandContext context, SubmitSettings settings, CancellationToken cancellationToken)
     {
         var server = host.ResolveServer(settings.Server);
@@ -126,12 +129,20 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
         string definition;
         try
         {
-            definition = await File.ReadAllTextAsync(file.Path, cancellationToken);
+            // Strict decoding: a file in another encoding is reported, not sent with its letters replaced.
+            var bytes = await File.ReadAllBytesAsync(file.Path, cancellationToken);
+            definition = StrictUtf8.GetString(bytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{file.Source}: cannot read the file: {ex.Message}[/]");
             return new Submission(file, null, $"cannot read the file: {ex.Message}");
+        }
+        catch (DecoderFallbackException)
+        {
+            const string notUtf8 = "the file is not valid UTF-8 text; convert it first, for example with iconv -t UTF-8";
+            info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{file.Source}: {notUtf8}[/]");
+            return new Submission(file, null, notUtf8);
         }
 
         var result = await client.SubmitAsync(file.Source, definition, file.MediaType, cancellationToken);

@@ -14,6 +14,7 @@ public sealed class ProgressTracker
 {
     private string? lastStatus;
     private int lastAttempt;
+    private bool costReported;
     private readonly HashSet<int> reportedValidations = [];
 
     public IReadOnlyList<string> Observe(NegotiationView view)
@@ -45,15 +46,19 @@ public sealed class ProgressTracker
             lines.Add(statusLine);
         }
 
+        // Shadows are priced after they are released, so the cost follows the outcome.
+        if (view.Settled && view.Status is NegotiationStatus.Committed or NegotiationStatus.Failed && !costReported)
+        {
+            lines.Add($"cost {Formats.Cost(view.Cost)}");
+            costReported = true;
+        }
+
         lastStatus = view.Status;
         return lines;
     }
 
-    private static string Proposed(NegotiationAttempt attempt)
-    {
-        var line = string.Create(CultureInfo.InvariantCulture, $"attempt {attempt.Attempt} proposed {Formats.Allocation(attempt.Allocation)}");
-        return attempt.ColdStart == true ? line + " (cold start: no warm shadow)" : line;
-    }
+    private static string Proposed(NegotiationAttempt attempt) =>
+        string.Create(CultureInfo.InvariantCulture, $"attempt {attempt.Attempt} proposed {Formats.Allocation(attempt.Allocation)}");
 
     /// <summary>
     /// Describes a validation verdict, followed for a failure by the Validator's first reason, which
@@ -63,7 +68,7 @@ public sealed class ProgressTracker
     {
         var line = string.Create(CultureInfo.InvariantCulture, $"attempt {attempt.Attempt} {Formats.Validation(validation, attempt.Allocation)}");
         var firstReason = validation.Reasons?.FirstOrDefault(reason => !string.IsNullOrWhiteSpace(reason));
-        return validation.Passed || firstReason is null ? line : $"{line}: {firstReason}";
+        return validation.Passed || firstReason is null ? line : $"{line}: {Formats.Safe(firstReason)}";
     }
 
     private static string? StatusLine(NegotiationView view, NegotiationAttempt? latest)
@@ -76,7 +81,7 @@ public sealed class ProgressTracker
             NegotiationStatus.Validating when latest?.ShadowId is { } shadowId => $"{attempt}validating in shadow {Formats.ShadowId(shadowId)}",
             NegotiationStatus.Validating => $"{attempt}validating",
             NegotiationStatus.Committed => Committed(view),
-            NegotiationStatus.Failed => $"failed: {view.FailureReason ?? "no reason given"}",
+            NegotiationStatus.Failed => $"failed: {Formats.Safe(view.FailureReason ?? "no reason given")}",
             _ => null,
         };
     }
@@ -87,6 +92,6 @@ public sealed class ProgressTracker
         var noun = attempts == 1 ? "attempt" : "attempts";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"committed {Formats.Allocation(view.Allocation)} after {attempts} {noun}, cost {Formats.Cost(view.Cost)}");
+            $"committed {Formats.Allocation(view.Allocation)} after {attempts} {noun}");
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using EventShadow.Cli.Api;
 
@@ -51,7 +52,37 @@ public static class Formats
     }
 
     /// <summary>The task of a negotiation, or its id when the server did not name the task.</summary>
-    public static string TaskLabel(string? task, string id) => string.IsNullOrWhiteSpace(task) ? id : task;
+    public static string TaskLabel(string? task, string id) => string.IsNullOrWhiteSpace(task) ? id : Safe(task);
+
+    /// <summary>
+    /// Returns <paramref name="text"/> with control and invisible format characters written as
+    /// <c>\uXXXX</c>, so that text from the server cannot move the cursor, recolour or forge lines.
+    /// </summary>
+    public static string Safe(string text)
+    {
+        if (!text.Any(IsUnprintable))
+        {
+            return text;
+        }
+
+        var builder = new StringBuilder(text.Length + 16);
+        foreach (var character in text)
+        {
+            if (IsUnprintable(character))
+            {
+                builder.Append(Invariant, $"\\u{(int)character:X4}");
+            }
+            else
+            {
+                builder.Append(character);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool IsUnprintable(char character) =>
+        char.IsControl(character) || char.GetUnicodeCategory(character) == UnicodeCategory.Format;
 
     /// <summary>Returns <paramref name="text"/> cut to <paramref name="maxLength"/> characters, ending in "…" when cut.</summary>
     public static string Shorten(string text, int maxLength) =>

@@ -55,13 +55,13 @@ public static class NegotiationDetails
     {
         var grid = FieldGrid();
         AddField(grid, "Task", view.Task ?? "-");
-        AddField(grid, "Source", view.Format is null ? view.Source ?? "-" : $"{view.Source ?? "-"} ({view.Format})");
+        AddField(grid, "Source", Formats.Safe(view.Format is null ? view.Source ?? "-" : $"{view.Source ?? "-"} ({view.Format})"));
         grid.AddRow(new Markup("[grey]Status[/]"), new Markup($"[{StatusColor(view.Status)}]{Markup.Escape(view.Status)}[/]"));
         AddField(grid, "Profile", view.Profile ?? "-");
         AddField(grid, "Allocation", Formats.Allocation(view.Allocation));
         if (!string.IsNullOrWhiteSpace(view.FailureReason))
         {
-            AddField(grid, "Failure", view.FailureReason);
+            AddField(grid, "Failure", Formats.Safe(view.FailureReason));
         }
 
         AddField(grid, "Cost", Formats.Cost(view.Cost));
@@ -75,7 +75,7 @@ public static class NegotiationDetails
         var table = new Table().AddColumns("Hint", "Value", "From");
         foreach (var hint in hints)
         {
-            table.AddRow(new Text(hint.Name), new Text(hint.Value ?? "-"), new Text(hint.Source ?? "-"));
+            table.AddRow(new Text(Formats.Safe(hint.Name)), new Text(Formats.Safe(hint.Value ?? "-")), new Text(Formats.Safe(hint.Source ?? "-")));
         }
 
         return table;
@@ -85,7 +85,7 @@ public static class NegotiationDetails
     {
         var title = string.Create(CultureInfo.InvariantCulture, $"Attempt {attempt.Attempt}: {Formats.Allocation(attempt.Allocation)}");
         var grid = FieldGrid();
-        AddField(grid, "Rationale", attempt.Rationale ?? "-");
+        AddField(grid, "Rationale", Formats.Safe(attempt.Rationale ?? "-"));
         AddField(grid, "Shadow", attempt.ColdStart == true ? $"{Formats.ShadowId(attempt.ShadowId)} (cold start)" : Formats.ShadowId(attempt.ShadowId));
 
         if (attempt.Validation is not { } validation)
@@ -113,7 +113,7 @@ public static class NegotiationDetails
 
         foreach (var reason in validation.Reasons ?? [])
         {
-            AddField(grid, "Reason", reason);
+            AddField(grid, "Reason", Formats.Safe(reason));
         }
 
         if (validation.PeakMemoryMiB is { } peak)

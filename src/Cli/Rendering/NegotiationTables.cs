@@ -71,7 +71,7 @@ public static class NegotiationTables
         return result.Outcome switch
         {
             FollowOutcome.Committed => new SummaryRow(task, result.Id, "Committed", attempts, Formats.Allocation(view?.Allocation), cost),
-            FollowOutcome.Failed => new SummaryRow(task, result.Id, "Failed", attempts, Formats.Shorten(view?.FailureReason ?? "no reason given", MaxReasonLength), cost),
+            FollowOutcome.Failed => new SummaryRow(task, result.Id, "Failed", attempts, Formats.Shorten(Formats.Safe(view?.FailureReason ?? "no reason given"), MaxReasonLength), cost),
             FollowOutcome.TimedOut => new SummaryRow(task, result.Id, "Timed out", attempts, $"still {view?.Status ?? "not visible"}", cost),
             _ => new SummaryRow(task, result.Id, "Not found", attempts, "accepted, but the server does not show it", cost),
         };

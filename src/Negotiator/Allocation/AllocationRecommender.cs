@@ -1,4 +1,5 @@
 using EventShadow.Contracts;
+using EventShadow.Negotiator.Manifests;
 using Microsoft.Extensions.Options;
 
 namespace EventShadow.Negotiator.Allocation;
@@ -26,21 +27,32 @@ public sealed class AllocationRecommender(IOptions<NegotiationOptions> options)
     private NegotiationOptions Settings => options.Value;
 
     /// <summary>
-    /// Proposes the manifest's limits where it states them, else the larger of its request and the
-    /// profile's default, clamped to the configured minimum and maximum.
+    /// Proposes from the profile and the manifest alone, as <see cref="Propose(WorkloadProfile, ContainerSpec, IReadOnlyList{ResourceHint})"/> does without hints.
     /// </summary>
-    public Proposal Propose(WorkloadProfile profile, ContainerSpec container)
+    public Proposal Propose(WorkloadProfile profile, ContainerSpec container) => Propose(profile, container, []);
+
+    /// <summary>
+    /// Proposes the manifest's limits where it states them, else the larger of its request and the
+    /// profile's default as the hints adjust it, clamped to the configured minimum and maximum.
+    /// </summary>
+    /// <remarks>
+    /// Hints change only what the manifest leaves open. When it states no memory at all, a
+    /// <c>memory-intensity</c> hint doubles (<c>high</c>) or halves (<c>low</c>) the default memory.
+    /// When it states no CPU at all, <c>cpu-intensity=high</c> or <c>latency-sensitive</c> doubles the
+    /// default CPU, once for both. When it states no memory limit, memory is at least a configured
+    /// setting (JVM heap, shared_buffers, InnoDB buffer pool, Redis maxmemory) plus a margin, see
+    /// <see cref="MemoryFloor"/>. The rationale names every hint that changed a number or was not applied.
+    /// </remarks>
+    /// <param name="hints">The task's analysed hints, as <c>RequirementsAnalyzed</c> carries them.</param>
+    public Proposal Propose(WorkloadProfile profile, ContainerSpec container, IReadOnlyList<ResourceHint> hints)
     {
-        var fallback = Settings.Defaults.TryGetValue(profile, out var configured)
+        var profileDefault = Settings.Defaults.TryGetValue(profile, out var configured)
             ? configured
             : Settings.Defaults[WorkloadProfile.Generic];
+        var proposalHints = ProposalHints.From(hints);
 
-        var (memory, memoryReason) = Choose(
-            "memory", container.Limits.MemoryMiB, container.Requests.MemoryMiB, fallback.MemoryMiB, "MiB",
-            Settings.MinMemoryMiB, Settings.MaxMemoryMiB);
-        var (cpu, cpuReason) = Choose(
-            "CPU", container.Limits.CpuMillicores, container.Requests.CpuMillicores, fallback.CpuMillicores, "m",
-            Settings.MinCpuMillicores, Settings.MaxCpuMillicores);
+        var (memory, memoryReason) = ProposeMemory(container, profileDefault.MemoryMiB, proposalHints);
+        var (cpu, cpuReason) = ProposeCpu(container, profileDefault.CpuMillicores, proposalHints);
 
         var rationale = $"First proposal for a {Describe(profile)} workload: {memoryReason}; {cpuReason}.";
         return new Proposal(new ResourceAllocation(cpu, memory), rationale);
@@ -115,33 +127,104 @@ public sealed class AllocationRecommender(IOptions<NegotiationOptions> options)
         measurements.TotalPeriods > 0 &&
         (double)measurements.ThrottledPeriods / measurements.TotalPeriods >= Settings.CpuStarvedThrottleRatio;
 
-    private static (int Value, string Reason) Choose(
-        string resource, int? limit, int? request, int fallback, string unit, int minimum, int maximum)
+    private (int Value, string Reason) ProposeMemory(ContainerSpec container, int profileDefault, ProposalHints hints)
     {
-        int value;
-        string reason;
-        if (limit is { } stated)
+        var limit = container.Limits.MemoryMiB;
+        var request = container.Requests.MemoryMiB;
+        var fallback = new Fallback(profileDefault, "the profile default");
+        var notApplied = new List<string>();
+
+        if (hints.MemoryIntensity is { } intensity)
         {
-            value = stated;
-            reason = $"{resource} {stated}{Space(unit)}{unit} from the manifest's limit";
-        }
-        else if (request is { } requested && requested > fallback)
-        {
-            value = requested;
-            reason = $"{resource} {requested}{Space(unit)}{unit} from the manifest's request, above the default of {fallback}{Space(unit)}{unit}";
-        }
-        else
-        {
-            value = fallback;
-            reason = request is { } smaller
-                ? $"{resource} {fallback}{Space(unit)}{unit}, the profile default, above the manifest's request of {smaller}{Space(unit)}{unit}"
-                : $"{resource} {fallback}{Space(unit)}{unit}, the profile default, as the manifest states none";
+            var hintText = $"hint {intensity.Name}={intensity.Value} ({intensity.Source})";
+            if (limit is not null || request is not null)
+            {
+                notApplied.Add($"{hintText} is not applied because the manifest states memory");
+            }
+            else if (intensity.Value == HintVocabulary.High)
+            {
+                fallback = new Fallback(profileDefault * 2, $"twice the profile default of {profileDefault} MiB for {hintText}");
+            }
+            else if (intensity.Value == HintVocabulary.Low)
+            {
+                fallback = new Fallback((profileDefault + 1) / 2, $"half the profile default of {profileDefault} MiB for {hintText}");
+            }
         }
 
+        var (memory, reason) = Choose("memory", limit, request, fallback, "MiB");
+
+        if (hints.MemoryFloor is { } floor)
+        {
+            if (limit is not null)
+            {
+                notApplied.Add($"{floor.Describe()} is not applied because the manifest states a memory limit");
+            }
+            else if (floor.MiB > memory)
+            {
+                reason = $"memory {floor.MiB} MiB for {floor.Describe()}, instead of {reason}";
+                memory = floor.MiB;
+            }
+        }
+
+        return Clamp(memory, reason, notApplied, "MiB", Settings.MinMemoryMiB, Settings.MaxMemoryMiB);
+    }
+
+    private (int Value, string Reason) ProposeCpu(ContainerSpec container, int profileDefault, ProposalHints hints)
+    {
+        var limit = container.Limits.CpuMillicores;
+        var request = container.Requests.CpuMillicores;
+        var fallback = new Fallback(profileDefault, "the profile default");
+        var notApplied = new List<string>();
+
+        if (hints.CpuHints.Count > 0)
+        {
+            var hintText = (hints.CpuHints.Count == 1 ? "hint " : "hints ")
+                + string.Join(" and ", hints.CpuHints.Select(hint => $"{hint.Name}={hint.Value} ({hint.Source})"));
+            if (limit is not null || request is not null)
+            {
+                var verb = hints.CpuHints.Count == 1 ? "is" : "are";
+                notApplied.Add($"{hintText} {verb} not applied because the manifest states CPU");
+            }
+            else
+            {
+                fallback = new Fallback(profileDefault * 2, $"twice the profile default of {profileDefault}m for {hintText}");
+            }
+        }
+
+        var (cpu, reason) = Choose("CPU", limit, request, fallback, "m");
+        return Clamp(cpu, reason, notApplied, "m", Settings.MinCpuMillicores, Settings.MaxCpuMillicores);
+    }
+
+    private static (int Value, string Reason) Choose(string resource, int? limit, int? request, Fallback fallback, string unit)
+    {
+        if (limit is { } stated)
+        {
+            return (stated, $"{resource} {stated}{Space(unit)}{unit} from the manifest's limit");
+        }
+
+        var defaultValue = fallback.Value;
+        if (request is { } requested && requested > defaultValue)
+        {
+            return (requested, $"{resource} {requested}{Space(unit)}{unit} from the manifest's request, above the default of {defaultValue}{Space(unit)}{unit}");
+        }
+
+        var reason = request is { } smaller
+            ? $"{resource} {defaultValue}{Space(unit)}{unit}, {fallback.Description}, above the manifest's request of {smaller}{Space(unit)}{unit}"
+            : $"{resource} {defaultValue}{Space(unit)}{unit}, {fallback.Description}, as the manifest states none";
+        return (defaultValue, reason);
+    }
+
+    private static (int Value, string Reason) Clamp(int value, string reason, List<string> notApplied, string unit, int minimum, int maximum)
+    {
         var clamped = Math.Clamp(value, minimum, maximum);
         if (clamped != value)
         {
             reason += $", clamped to {clamped}{Space(unit)}{unit}";
+        }
+
+        foreach (var note in notApplied)
+        {
+            reason += $" ({note})";
         }
 
         return (clamped, reason);
@@ -151,6 +234,9 @@ public sealed class AllocationRecommender(IOptions<NegotiationOptions> options)
 
     private static string Summarize(ValidationFailed failure) =>
         failure.Reasons.Count > 0 ? string.Join("; ", failure.Reasons) : failure.Failure.ToString();
+
+    /// <summary>The value proposed when the manifest states nothing, and how it came about.</summary>
+    private sealed record Fallback(int Value, string Description);
 
     private static string Describe(WorkloadProfile profile) => profile switch
     {

@@ -9,22 +9,28 @@ namespace EventShadow.Negotiator.Analysis;
 /// </summary>
 /// <param name="Hints">
 /// The task's own hints, then one <c>profile</c> hint that names the rule and token that decided the
-/// profile, then a <c>jvm-heap</c> hint (MiB) when the container sets <c>-Xmx</c>.
+/// profile, then a <c>jvm-heap</c> hint (MiB) when the container sets <c>-Xmx</c>, then the
+/// <see cref="DatabaseMemorySettings"/> hints (MiB) it sets.
 /// </param>
 public sealed record RequirementAnalysis(WorkloadProfile Profile, IReadOnlyList<ResourceHint> Hints);
 
 /// <summary>
-/// Derives a task's <see cref="WorkloadProfile"/> from its image, kind, resources and JVM options.
+/// Derives a task's <see cref="WorkloadProfile"/> from its image, kind, resources, free-text hints and
+/// JVM options, and records the memory settings of its environment and command line.
 /// </summary>
 /// <remarks>
 /// The first rule that matches decides, in this order:
 /// <list type="number">
 /// <item>a GPU resource (a request, limit or reserved device whose name contains <c>gpu</c>) → GpuInference;</item>
 /// <item>kind Job or CronJob → Batch, because the task runs to completion whatever its image;</item>
-/// <item>the image name against <see cref="ImageRules"/>, in table order;</item>
+/// <item>the image name against <see cref="ImageRules"/>, in table order, except for a plain-text
+/// task, whose image was chosen from its hints;</item>
+/// <item>a free-text profile hint such as <c>needs a database</c> (see <see cref="HintVocabulary"/>),
+/// the first one written → its profile;</item>
 /// <item><c>-Xmx</c> in a JVM options variable or in the command → JvmService;</item>
 /// <item>otherwise Generic.</item>
 /// </list>
+/// The image comes before the hints because it names the software that will really run.
 /// </remarks>
 public static class RequirementAnalyzer
 {
@@ -71,6 +77,8 @@ public static class RequirementAnalyzer
             hints.Add(new ResourceHint("jvm-heap", mebibytes.ToString(CultureInfo.InvariantCulture), heap.Source));
         }
 
+        hints.AddRange(DatabaseMemorySettings.Find(task));
+
         return new RequirementAnalysis(profile, hints);
     }
 
@@ -90,12 +98,23 @@ public static class RequirementAnalyzer
 
         var image = ImageName.Parse(task.Container.Image);
         var imageSource = task.Hints.FirstOrDefault(hint => hint.Name == "image")?.Source ?? task.Name;
-        foreach (var rule in ImageRules)
+        var imageChosenFromHints = task.Format == ManifestFormats.Text;
+        if (!imageChosenFromHints)
         {
-            if (rule.Tokens.FirstOrDefault(image.Matches) is { } token)
+            foreach (var rule in ImageRules)
             {
-                return (rule.Profile, $"image {task.Container.Image} matches '{token}' ({imageSource})");
+                if (rule.Tokens.FirstOrDefault(image.Matches) is { } token)
+                {
+                    return (rule.Profile, $"image {task.Container.Image} matches '{token}' ({imageSource})");
+                }
             }
+        }
+
+        var profileHint = task.Hints.FirstOrDefault(hint => hint.Name == HintVocabulary.ProfileHint);
+        if (profileHint is not null && Enum.TryParse<WorkloadProfile>(profileHint.Value, out var hinted))
+        {
+            var why = imageChosenFromHints ? "a plain-text definition names no image" : $"no rule matches image {task.Container.Image}";
+            return (hinted, $"hint {profileHint.Name}={profileHint.Value} ({profileHint.Source}), as {why}");
         }
 
         if (heap is not null)
@@ -103,8 +122,13 @@ public static class RequirementAnalyzer
             return (WorkloadProfile.JvmService, $"{heap.Option} sets a JVM heap ({heap.Source})");
         }
 
+        if (imageChosenFromHints)
+        {
+            return (WorkloadProfile.Generic, $"the plain-text definition names no profile ({imageSource})");
+        }
+
         return (WorkloadProfile.Generic,
-            $"no rule matches image {task.Container.Image} ({imageSource}), and the task has no GPU, Job kind or -Xmx");
+            $"no rule matches image {task.Container.Image} ({imageSource}), and the task has no GPU, Job kind, profile hint or -Xmx");
     }
 
     private static bool IsGpuHint(ResourceHint hint) =>

@@ -3,7 +3,6 @@ using EventShadow.Negotiator.Manifests;
 using EventShadow.Negotiator.Submission;
 using EventShadow.Negotiator.Views;
 using Marten;
-using Marten.Pagination;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -15,7 +14,6 @@ namespace EventShadow.Negotiator.Api;
 /// </summary>
 public static class NegotiationEndpoints
 {
-    private const int MaxSourceNameLength = 256;
     private const int MaxPageSize = 200;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -26,15 +24,17 @@ public static class NegotiationEndpoints
             .WithName("Negotiate")
             .WithSummary("Start negotiations for a partial task definition")
             .WithDescription(
-                "The body is a Kubernetes manifest (one or more documents), a docker-compose file or JSON. " +
-                "Every container of every workload in it starts a negotiation. Answers 202 with their ids.")
-            .Accepts<string>("application/yaml", "application/json", "text/plain")
+                "The body is UTF-8 text: a Kubernetes manifest (one or more documents), a docker-compose file or JSON, " +
+                "whatever the Content-Type. With Content-Type text/plain, a body that is not a manifest is read as " +
+                "free-text hints, such as 'needs a database, lots of memory'. Every container of every workload starts " +
+                "a negotiation. Answers 202 with their ids.")
             .Produces<SubmissionResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem();
 
         endpoints.MapGet("/negotiation/{id}", GetAsync)
             .WithName("GetNegotiation")
-            .WithSummary("Read one negotiation: status, attempts, validations, final allocation and cost");
+            .WithSummary("Read one negotiation: status, attempts, validations, final allocation and cost")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         endpoints.MapGet("/negotiations", ListAsync)
             .WithName("ListNegotiations")
@@ -51,9 +51,9 @@ public static class NegotiationEndpoints
         CancellationToken cancellationToken)
     {
         var sourceName = string.IsNullOrWhiteSpace(source) ? "request" : source.Trim();
-        if (sourceName.Length > MaxSourceNameLength || sourceName.Any(char.IsControl))
+        if (NegotiationSubmitter.CheckSourceName(sourceName) is { } invalidSource)
         {
-            return Invalid("source", $"The source name must be at most {MaxSourceNameLength} printable characters.");
+            return Invalid("source", invalidSource);
         }
 
         var limit = options.Value.MaxDefinitionBytes;
@@ -65,7 +65,7 @@ public static class NegotiationEndpoints
 
         try
         {
-            var started = await submitter.SubmitAsync(body.Text!, sourceName, firstId: null, cancellationToken);
+            var started = await submitter.SubmitAsync(body.Text!, sourceName, request.ContentType, firstId: null, cancellationToken);
             var response = new SubmissionResponse(
                 started[0].Id,
                 Location(started[0].Id),
@@ -112,37 +112,37 @@ public static class NegotiationEndpoints
 
     private static async Task<Results<Ok<NegotiationPage>, ValidationProblem>> ListAsync(
         [FromQuery] string? status,
-        [FromQuery] int? limit,
-        [FromQuery] int? offset,
+        [FromQuery] string? limit,
+        [FromQuery] string? offset,
         IQuerySession session,
         CancellationToken cancellationToken)
     {
-        NegotiationStatus? filter = null;
-        if (!string.IsNullOrEmpty(status))
+        var statuses = new List<NegotiationStatus>();
+        foreach (var name in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Enum.TryParse<NegotiationStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            // Names only: Enum.TryParse would also take numbers such as "1".
+            var match = Enum.GetNames<NegotiationStatus>().FirstOrDefault(known => string.Equals(known, name, StringComparison.OrdinalIgnoreCase));
+            if (match is null)
             {
-                return Invalid("status", $"'{status}' is not a status; use one of {string.Join(", ", Enum.GetNames<NegotiationStatus>())}.");
+                return Invalid("status", $"'{name}' is not a status; use one or more of {string.Join(", ", Enum.GetNames<NegotiationStatus>())}, separated by commas.");
             }
 
-            filter = parsed;
+            statuses.Add(Enum.Parse<NegotiationStatus>(match));
         }
 
-        var pageSize = limit ?? 50;
-        if (pageSize is < 1 or > MaxPageSize)
+        if (!TryParseBounded(limit, 50, 1, MaxPageSize, out var pageSize))
         {
-            return Invalid("limit", $"limit must be between 1 and {MaxPageSize}, not {pageSize}.");
+            return Invalid("limit", $"limit must be a whole number from 1 to {MaxPageSize}, not '{limit}'.");
         }
 
-        var skip = offset ?? 0;
-        if (skip < 0)
+        if (!TryParseBounded(offset, 0, 0, int.MaxValue, out var skip))
         {
-            return Invalid("offset", $"offset must be 0 or more, not {skip}.");
+            return Invalid("offset", $"offset must be a whole number from 0 to {int.MaxValue}, not '{offset}'.");
         }
 
-        var query = session.Query<NegotiationView>().Stats(out var statistics);
-        var filtered = filter is { } wanted ? query.Where(view => view.Status == wanted) : query;
-        var items = await filtered
+        var query = statuses.Count == 0 ? session.Query<NegotiationView>() : session.Query<NegotiationView>().Where(view => view.Status.In(statuses.ToArray()));
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query
             .OrderByDescending(view => view.UpdatedAt)
             .Skip(skip)
             .Take(pageSize)
@@ -150,7 +150,19 @@ public static class NegotiationEndpoints
 
         var summaries = items.Select(view => new NegotiationSummary(
             view.Id, view.Task, view.Status, view.Allocation, view.Attempts.Count, view.UpdatedAt)).ToList();
-        return TypedResults.Ok(new NegotiationPage(summaries, statistics.TotalResults));
+        return TypedResults.Ok(new NegotiationPage(summaries, total));
+    }
+
+    private static bool TryParseBounded(string? text, int fallback, int minimum, int maximum, out int value)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            value = fallback;
+            return true;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value) &&
+            value >= minimum && value <= maximum;
     }
 
     private static async Task<(string? Text, string? Error)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)

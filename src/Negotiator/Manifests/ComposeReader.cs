@@ -3,7 +3,8 @@ using EventShadow.Contracts;
 namespace EventShadow.Negotiator.Manifests;
 
 /// <summary>
-/// Reads a docker-compose file: one task per entry of <c>services</c>.
+/// Reads a docker-compose file: one task per entry of <c>services</c>. Free-text hints come from the
+/// service's <c>eventshadow.hints</c> label.
 /// </summary>
 /// <remarks>
 /// A service with <c>build</c> and no <c>image</c> cannot run in a shadow, because EventShadow runs
@@ -83,6 +84,7 @@ internal static class ComposeReader
         AddPlainHint(service.Get("shm_size"), "shm-size", hints);
         AddPlainHint(service.Get("cpu_shares"), "cpu-shares", hints);
         AddPlainHint(service.Get("deploy")?.Get("replicas") ?? service.Get("scale"), "replicas", hints);
+        hints.AddRange(ReadFreeTextHints(service.Get("labels")));
         if (service.Get("depends_on") is { } dependsOn)
         {
             // depends_on is a list of service names or a mapping from name to condition.
@@ -169,6 +171,40 @@ internal static class ComposeReader
 
             hints.Add(new ResourceHint(name, value, device.Source));
         }
+    }
+
+    /// <summary>
+    /// Reads the <c>eventshadow.hints</c> label from <c>labels</c>, a mapping or a list of <c>KEY=VALUE</c>.
+    /// </summary>
+    private static IReadOnlyList<ResourceHint> ReadFreeTextHints(ManifestNode? labels)
+    {
+        var freeText = new FreeTextHints();
+        if (labels is null)
+        {
+            return [];
+        }
+
+        if (labels.IsMapping)
+        {
+            if (labels.Get(FreeTextHints.ComposeLabel) is { } label)
+            {
+                freeText.ReadScalar(label, label.Text());
+            }
+
+            return freeText.Hints;
+        }
+
+        var prefix = FreeTextHints.ComposeLabel + "=";
+        foreach (var item in labels.Items())
+        {
+            var entry = item.Text();
+            if (entry.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                freeText.ReadScalar(item, entry[prefix.Length..]);
+            }
+        }
+
+        return freeText.Hints;
     }
 
     private static void AddPlainHint(ManifestNode? node, string hintName, List<ResourceHint> hints)

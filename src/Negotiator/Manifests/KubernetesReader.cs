@@ -6,7 +6,8 @@ namespace EventShadow.Negotiator.Manifests;
 /// Reads Kubernetes objects: one task per entry of the pod's <c>containers</c> and per native sidecar
 /// (an init container with <c>restartPolicy: Always</c>, which runs as long as the pod). Ordinary init
 /// containers run to completion before the pod starts, so they become <c>init-container-*</c> hints on
-/// every task of their pod rather than tasks of their own.
+/// every task of their pod rather than tasks of their own. The free-text hints of the
+/// <c>eventshadow.io/hints</c> annotation, on the object or its pod template, apply to every task of the pod.
 /// </summary>
 internal static class KubernetesReader
 {
@@ -94,12 +95,14 @@ internal static class KubernetesReader
             throw podSpec.Missing("containers", $"a {kind} needs at least one container, but containers is empty");
         }
 
-        // Hints that every task of the pod shares: replicas and the init containers.
+        // Hints that every task of the pod shares: replicas, free-text hints and the init containers.
         var podHints = new List<ResourceHint>();
         if (resource.Get("spec")?.Get("replicas") is { } replicas)
         {
             podHints.Add(new ResourceHint("replicas", replicas.Text(), replicas.Source));
         }
+
+        podHints.AddRange(ReadFreeTextHints(resource, podSpecPath));
 
         var sidecars = new List<ManifestNode>();
         foreach (var initContainer in podSpec.Get("initContainers")?.Items() ?? [])
@@ -132,6 +135,35 @@ internal static class KubernetesReader
             var task = new PartialTask($"{kind}/{objectName}/{spec.Name}", ManifestFormats.Kubernetes, spec, hints);
             collector.Add(task, container.Location);
         }
+    }
+
+    /// <summary>
+    /// Reads the <c>eventshadow.io/hints</c> annotation of the object and of its pod template, which
+    /// sits beside the pod spec (a Pod is its own template).
+    /// </summary>
+    private static IReadOnlyList<ResourceHint> ReadFreeTextHints(ManifestNode resource, string[] podSpecPath)
+    {
+        var freeText = new FreeTextHints();
+        if (resource.Get("metadata")?.Get("annotations")?.Get(FreeTextHints.KubernetesAnnotation) is { } objectHints)
+        {
+            freeText.ReadNode(objectHints);
+        }
+
+        if (podSpecPath.Length > 1)
+        {
+            var template = resource;
+            foreach (var key in podSpecPath[..^1])
+            {
+                template = template.Get(key)!;
+            }
+
+            if (template.Get("metadata")?.Get("annotations")?.Get(FreeTextHints.KubernetesAnnotation) is { } templateHints)
+            {
+                freeText.ReadNode(templateHints);
+            }
+        }
+
+        return freeText.Hints;
     }
 
     private static string ReadObjectName(ManifestNode resource, string kind)

@@ -5,13 +5,14 @@ namespace EventShadow.Negotiator.Manifests;
 /// <summary>
 /// Reads the native form, one task per document:
 /// <c>{"name": "web", "image": "nginx:1.25", "command": [...], "args": [...], "env": {"K": "V"},
-/// "requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {...}}</c>. Quantities are written as
-/// in Kubernetes. Unlike the Kubernetes and compose shapes, which carry many fields EventShadow does not
-/// need, every key of this form means something, so an unknown key (usually a typo) is an error.
+/// "requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {...}, "hints": ["needs a database"]}</c>.
+/// Quantities are written as in Kubernetes, hints as in <see cref="HintVocabulary"/>. Unlike the
+/// Kubernetes and compose shapes, which carry many fields EventShadow does not need, every key of this
+/// form means something, so an unknown key (usually a typo) is an error.
 /// </summary>
 internal static class NativeTaskReader
 {
-    private static readonly string[] AcceptedKeys = ["name", "image", "command", "args", "env", "requests", "limits"];
+    private static readonly string[] AcceptedKeys = ["name", "image", "command", "args", "env", "requests", "limits", "hints"];
 
     public static void Read(ManifestNode task, TaskCollector collector)
     {
@@ -38,6 +39,12 @@ internal static class NativeTaskReader
 
         var hints = new List<ResourceHint> { new("image", image, imageNode.Source) };
         var (requests, limits) = ContainerResources.Read(task.Get("requests"), task.Get("limits"), string.Empty, hints);
+        if (task.Get("hints") is { } hintsNode)
+        {
+            var freeText = new FreeTextHints();
+            freeText.ReadNode(hintsNode);
+            hints.AddRange(freeText.Hints);
+        }
 
         var container = new ContainerSpec(
             name,

@@ -7,10 +7,11 @@ namespace EventShadow.Negotiator.Manifests;
 /// </summary>
 /// <param name="Name">
 /// Identifies the task inside its definition: <c>Deployment/redis/redis</c> (kind, object name,
-/// container name) for Kubernetes, <c>compose/web</c> for a compose service, <c>json/web</c> for the native form.
+/// container name) for Kubernetes, <c>compose/web</c> for a compose service, <c>json/web</c> for the native form,
+/// <c>text/needs-a-database</c> (its first words) for a plain-text definition.
 /// </param>
-/// <param name="Format">Shape the task was read from: <c>kubernetes</c>, <c>compose</c> or <c>json</c> (the native form).</param>
-/// <param name="Hints">The image and every resource value read, each with the document, path and line it came from.</param>
+/// <param name="Format">Shape the task was read from: <c>kubernetes</c>, <c>compose</c>, <c>json</c> (the native form) or <c>text</c>.</param>
+/// <param name="Hints">The image, every resource value and every free-text hint read, each with the document, path and line it came from.</param>
 public sealed record PartialTask(string Name, string Format, ContainerSpec Container, IReadOnlyList<ResourceHint> Hints);
 
 /// <summary>
@@ -23,4 +24,7 @@ public static class ManifestFormats
 
     /// <summary>The native form: <c>{"name": ..., "image": ..., "requests": {...}, "limits": {...}}</c>.</summary>
     public const string Json = "json";
+
+    /// <summary>A plain-text definition made of free-text hints only, such as <c>needs a database, lots of memory</c>.</summary>
+    public const string Text = "text";
 }

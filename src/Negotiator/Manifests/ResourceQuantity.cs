@@ -114,6 +114,85 @@ public static class ResourceQuantity
         return mebibytes is { } result && result <= MaxMemoryMiB ? (int)result : null;
     }
 
+    /// <summary>
+    /// Parses a PostgreSQL memory setting such as the <c>256MB</c> of <c>shared_buffers=256MB</c> into
+    /// mebibytes, rounded up; returns null when the text is not such a setting or is above 16 TiB.
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL takes a whole number with an optional unit B, kB, MB, GB or TB (powers of 1024,
+    /// case-sensitive). Without a unit the number counts <paramref name="unitlessBytes"/>: 8 kB
+    /// pages for <c>shared_buffers</c>.
+    /// </remarks>
+    public static int? TryParsePostgresSizeMiB(string text, int unitlessBytes) =>
+        TryParseWholeSizeMiB(text, unit => unit switch
+        {
+            "" => unitlessBytes,
+            "B" => BigInteger.One,
+            "kB" => BigInteger.One << 10,
+            "MB" => BigInteger.One << 20,
+            "GB" => BigInteger.One << 30,
+            "TB" => BigInteger.One << 40,
+            _ => null,
+        });
+
+    /// <summary>
+    /// Parses a MySQL or MariaDB size option such as the <c>512M</c> of <c>--innodb-buffer-pool-size=512M</c>
+    /// into mebibytes, rounded up: a whole number of bytes with an optional K, M, G or T (powers of
+    /// 1024, either case). Returns null for other text or sizes above 16 TiB.
+    /// </summary>
+    public static int? TryParseMySqlSizeMiB(string text) =>
+        TryParseWholeSizeMiB(text, unit => unit.ToUpperInvariant() switch
+        {
+            "" => BigInteger.One,
+            "K" => BigInteger.One << 10,
+            "M" => BigInteger.One << 20,
+            "G" => BigInteger.One << 30,
+            "T" => BigInteger.One << 40,
+            _ => null,
+        });
+
+    /// <summary>
+    /// Parses a Redis memory setting such as the <c>256mb</c> of <c>--maxmemory 256mb</c> into mebibytes,
+    /// rounded up. Redis reads k, m and g as powers of 1000 and kb, mb and gb as powers of 1024, in
+    /// either case. Returns null for other text or sizes above 16 TiB.
+    /// </summary>
+    public static int? TryParseRedisSizeMiB(string text) =>
+        TryParseWholeSizeMiB(text, unit => unit.ToLowerInvariant() switch
+        {
+            "" => BigInteger.One,
+            "k" => 1000,
+            "kb" => BigInteger.One << 10,
+            "m" => 1_000_000,
+            "mb" => BigInteger.One << 20,
+            "g" => 1_000_000_000,
+            "gb" => BigInteger.One << 30,
+            _ => null,
+        });
+
+    /// <summary>
+    /// Parses digits followed directly by a unit that <paramref name="unitBytes"/> maps to its bytes (null for an
+    /// unknown unit) into mebibytes, rounded up.
+    /// </summary>
+    private static int? TryParseWholeSizeMiB(string text, Func<string, BigInteger?> unitBytes)
+    {
+        var trimmed = text.Trim();
+        var digits = 0;
+        while (digits < trimmed.Length && char.IsAsciiDigit(trimmed[digits]))
+        {
+            digits++;
+        }
+
+        if (digits == 0 || trimmed.Length > MaxTextLength || unitBytes(trimmed[digits..]) is not { } multiplier)
+        {
+            return null;
+        }
+
+        var bytes = BigInteger.Parse(trimmed[..digits], CultureInfo.InvariantCulture) * multiplier;
+        var mebibyte = BigInteger.One << MebibyteExponent;
+        var mebibytes = BigInteger.Divide(bytes + mebibyte - 1, mebibyte);
+        return mebibytes <= MaxMemoryMiB ? (int)mebibytes : null;
+    }
+
     private static ExactValue ParseKubernetesQuantity(string text, string resource, string forms, ManifestLocation location)
     {
         var trimmed = CheckLength(text, resource, forms, location);

@@ -27,6 +27,9 @@ public sealed class NegotiationState : SagaStateMachineInstance, IRaiseEvents
 
     public ContainerSpec? Container { get; set; }
 
+    /// <summary>True for a task that ends by itself, such as a Kubernetes Job or CronJob.</summary>
+    public bool RunsToCompletion { get; set; }
+
     /// <summary>Current attempt; 0 before the first proposal.</summary>
     public int Attempt { get; set; }
 

@@ -106,9 +106,10 @@ public sealed class NegotiationStateMachine : MassTransitStateMachine<Negotiatio
         state.TaskName = requirements.TaskName;
         state.Profile = requirements.Profile;
         state.Container = requirements.Container;
+        state.RunsToCompletion = requirements.Hints.Any(hint => hint is { Name: "kind", Value: "Job" or "CronJob" });
         state.StartedAt = clock.GetUtcNow();
 
-        Propose(state, recommender.Propose(requirements.Profile, requirements.Container));
+        Propose(state, recommender.Propose(requirements.Profile, requirements.Container, requirements.Hints));
     }
 
     private void Propose(NegotiationState state, Proposal proposal)
@@ -116,7 +117,8 @@ public sealed class NegotiationStateMachine : MassTransitStateMachine<Negotiatio
         state.Attempt++;
         state.Allocation = proposal.Allocation;
         state.Raise(new AllocationProposed(
-            state.CorrelationId, state.Attempt, proposal.Allocation, proposal.Rationale, state.Profile, state.Container!));
+            state.CorrelationId, state.Attempt, proposal.Allocation, proposal.Rationale, state.Profile, state.Container!,
+            state.RunsToCompletion));
 
         logger.LogInformation(
             "Negotiation {NegotiationId} proposes {Allocation} for attempt {Attempt}: {Rationale}",

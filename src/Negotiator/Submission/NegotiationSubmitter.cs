@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using EventShadow.Contracts;
 using EventShadow.Negotiator.Analysis;
 using EventShadow.Negotiator.Manifests;
-using JasperFx.Events;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace EventShadow.Negotiator.Submission;
 
@@ -17,8 +19,23 @@ public sealed record SubmittedNegotiation(Guid Id, string Task);
 /// definition first and then opens every task's event stream in one transaction, so an invalid
 /// definition stores nothing.
 /// </summary>
-public sealed class NegotiationSubmitter(IDocumentStore store, TimeProvider clock, ILogger<NegotiationSubmitter> logger)
+public sealed class NegotiationSubmitter(
+    IDocumentStore store,
+    IOptions<ApiOptions> options,
+    TimeProvider clock,
+    ILogger<NegotiationSubmitter> logger)
 {
+    public const int MaxSourceNameLength = 256;
+
+    /// <summary>
+    /// Returns why <paramref name="sourceName"/> cannot name a definition's source, or null when it can:
+    /// it is echoed in errors, logs and terminals, so it must be short and printable.
+    /// </summary>
+    public static string? CheckSourceName(string sourceName) =>
+        sourceName.Length > MaxSourceNameLength || sourceName.Any(char.IsControl) || sourceName.Any(IsFormatCharacter)
+            ? $"The source name must be at most {MaxSourceNameLength} printable characters."
+            : null;
+
     /// <summary>
     /// Reads <paramref name="definition"/> and starts its negotiations. Throws <see cref="ManifestException"/>
     /// for invalid input and <see cref="DuplicateSubmissionException"/> when <paramref name="firstId"/> is taken.
@@ -27,10 +44,31 @@ public sealed class NegotiationSubmitter(IDocumentStore store, TimeProvider cloc
     /// Id for the first task, chosen by the sender so that a repeated submission is recognised; later
     /// tasks get ids derived from it. Null gives every task a new id.
     /// </param>
+    public Task<IReadOnlyList<SubmittedNegotiation>> SubmitAsync(
+        string definition, string sourceName, Guid? firstId, CancellationToken cancellationToken) =>
+        SubmitAsync(definition, sourceName, mediaType: null, firstId, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="SubmitAsync(string, string, Guid?, CancellationToken)"/>, for a definition sent with
+    /// <paramref name="mediaType"/>: a <c>text/plain</c> body that is not a manifest is read as free-text hints.
+    /// </summary>
     public async Task<IReadOnlyList<SubmittedNegotiation>> SubmitAsync(
-        string definition, string sourceName, Guid? firstId, CancellationToken cancellationToken)
+        string definition, string sourceName, string? mediaType, Guid? firstId, CancellationToken cancellationToken)
     {
-        var tasks = ManifestReader.Read(definition, sourceName);
+        if (CheckSourceName(sourceName) is { } invalidSource)
+        {
+            throw new ManifestException(new ManifestLocation("(source name)", null, null, null), invalidSource);
+        }
+
+        var size = Encoding.UTF8.GetByteCount(definition);
+        if (size > options.Value.MaxDefinitionBytes)
+        {
+            throw new ManifestException(
+                new ManifestLocation(sourceName, null, null, null),
+                $"The definition has {size} bytes, more than the limit of {options.Value.MaxDefinitionBytes} set by Api:MaxDefinitionBytes.");
+        }
+
+        var tasks = ManifestReader.Read(definition, sourceName, mediaType);
         var submittedAt = clock.GetUtcNow();
 
         await using var session = store.LightweightSession();
@@ -51,7 +89,7 @@ public sealed class NegotiationSubmitter(IDocumentStore store, TimeProvider cloc
         {
             await session.SaveChangesAsync(cancellationToken);
         }
-        catch (ExistingStreamIdCollisionException ex)
+        catch (Marten.Exceptions.ExistingStreamIdCollisionException ex)
         {
             throw new DuplicateSubmissionException(firstId ?? Guid.Empty, ex);
         }
@@ -64,6 +102,10 @@ public sealed class NegotiationSubmitter(IDocumentStore store, TimeProvider cloc
 
         return started;
     }
+
+    // Bidirectional overrides and other invisible format characters can disguise text in a terminal.
+    private static bool IsFormatCharacter(char character) =>
+        char.GetUnicodeCategory(character) == UnicodeCategory.Format;
 
     /// <summary>
     /// Returns <paramref name="first"/> for index 0 and a stable name-based UUID (RFC 9562 version 5)

@@ -49,7 +49,7 @@ public sealed class NegotiationView
 
     /// <summary>
     /// True once the negotiation has ended and every shadow it used has been released and priced,
-    /// so that <see cref="Cost"/> is final.
+    /// so that its cost is final.
     /// </summary>
     public bool Settled =>
         Status is NegotiationStatus.Committed or NegotiationStatus.Failed &&

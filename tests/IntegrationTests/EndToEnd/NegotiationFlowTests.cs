@@ -112,6 +112,33 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
     }
 
     [Fact]
+    public async Task Job_that_completes_commits()
+    {
+        const string job = """
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: crunch
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: crunch
+                      image: colinianking/stress-ng:latest
+                      args: ["--cpu", "1", "--timeout", "1s"]
+            """;
+        var id = await SubmitAsync(job, "crunch-job.yaml");
+
+        var view = await system.WaitUntilSettledAsync(id, SettleTimeout);
+
+        Assert.Equal("Committed", view.GetProperty("status").GetString());
+        var validation = view.GetProperty("attempts")[0].GetProperty("validation");
+        Assert.True(validation.GetProperty("passed").GetBoolean());
+        Assert.Equal(0, validation.GetProperty("exitCode").GetInt32());
+    }
+
+    [Fact]
     public async Task Compose_file_starts_one_negotiation_per_service()
     {
         const string compose = """
@@ -177,6 +204,51 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
         using var response = await PostAsync("", "empty.yaml");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/x-yaml")]
+    [InlineData("application/octet-stream")]
+    public async Task Negotiate_reads_body_whatever_content_type(string contentType)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(RedisDeployment));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await system.Api.PostAsync("/negotiate?source=redis.yaml", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("status=Committed,Bogus", "status")]
+    [InlineData("status=1", "status")]
+    [InlineData("limit=abc", "limit")]
+    [InlineData("limit=1.5", "limit")]
+    [InlineData("limit=500", "limit")]
+    [InlineData("offset=-1", "offset")]
+    [InlineData("offset=99999999999", "offset")]
+    public async Task List_rejects_bad_query_naming_parameter(string query, string parameter)
+    {
+        using var response = await system.Api.GetAsync($"/negotiations?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(parameter, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task List_counts_total_beyond_last_page()
+    {
+        await SubmitAsync(RedisDeployment, "redis.yaml");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        using var response = await system.Api.GetAsync("/negotiations?offset=100000&status=Submitted,Proposed,Configuring,Validating,Committed,Failed");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
+        Assert.Equal(0, page.GetProperty("items").GetArrayLength());
+        Assert.True(page.GetProperty("total").GetInt64() > 0);
     }
 
     [Fact]

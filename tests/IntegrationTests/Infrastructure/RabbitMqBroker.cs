@@ -29,6 +29,31 @@ public static class RabbitMqBroker
         return new RabbitMqEndpoint(container.Hostname, container.GetMappedPublicPort(RabbitMqBuilder.RabbitMqPort), virtualHost, Username, Password);
     }
 
+    /// <summary>
+    /// Returns how many messages wait in <paramref name="queue"/> of <paramref name="virtualHost"/>,
+    /// or 0 when the queue does not exist.
+    /// </summary>
+    public static async Task<int> CountMessagesAsync(string virtualHost, string queue)
+    {
+        var container = await Container.Value;
+        var result = await container.ExecAsync(["rabbitmqctl", "list_queues", "-q", "-p", virtualHost, "name", "messages"]);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl list_queues failed in the RabbitMQ container: {result.Stderr}");
+        }
+
+        foreach (var line in result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var columns = line.Split('\t');
+            if (columns.Length == 2 && columns[0] == queue)
+            {
+                return int.Parse(columns[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
     private static async Task<RabbitMqContainer> StartAsync()
     {
         // Testcontainers reads these once, when its settings are first touched. No Ryuk image is

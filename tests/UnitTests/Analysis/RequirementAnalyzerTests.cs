@@ -191,6 +191,78 @@ public sealed class RequirementAnalyzerTests
         Assert.Equal(WorkloadProfile.Batch, analysis.Profile);
     }
 
+    [Fact]
+    public void Image_DecidesBeforeProfileHint()
+    {
+        var task = Task("postgres:15", hints: [new ResourceHint("profile-hint", "Cache", "db.json: document 1, hints[0] (line 4): \"cache\"")]);
+
+        Assert.Equal(WorkloadProfile.Database, RequirementAnalyzer.Analyze(task).Profile);
+    }
+
+    [Fact]
+    public void ProfileHint_DecidesForUnknownImage()
+    {
+        var hint = new ResourceHint("profile-hint", "Database", "orders.json: document 1, hints[0] (line 4): \"needs a database\"");
+        var task = Task("example/orders:3", hints: [hint]);
+
+        var analysis = RequirementAnalyzer.Analyze(task);
+
+        Assert.Equal(WorkloadProfile.Database, analysis.Profile);
+        Assert.Equal(
+            $"hint profile-hint=Database ({hint.Source}), as no rule matches image example/orders:3",
+            analysis.Hints.Single(h => h.Name == "profile").Source);
+    }
+
+    [Fact]
+    public void ProfileHint_DecidesBeforeMaxHeap()
+    {
+        var task = Task(
+            "example/search:1",
+            hints: [new ResourceHint("profile-hint", "SearchEngine", "search.yaml: document 1, metadata.annotations (line 5): \"search engine\"")],
+            environment: new Dictionary<string, string> { ["JAVA_OPTS"] = "-Xmx2g" });
+
+        var analysis = RequirementAnalyzer.Analyze(task);
+
+        Assert.Equal(WorkloadProfile.SearchEngine, analysis.Profile);
+        Assert.Equal("2048", analysis.Hints.Single(hint => hint.Name == "jvm-heap").Value);
+    }
+
+    [Fact]
+    public void BatchKind_DecidesBeforeProfileHint()
+    {
+        var task = Task(
+            "example/report:1",
+            hints: [new ResourceHint("kind", "Job", "job.yaml: document 1, kind (line 2)"), new ResourceHint("profile-hint", "Database", "job.yaml: document 1, metadata.annotations (line 5): \"db\"")]);
+
+        Assert.Equal(WorkloadProfile.Batch, RequirementAnalyzer.Analyze(task).Profile);
+    }
+
+    [Theory]
+    [InlineData("search engine, lots of memory", WorkloadProfile.SearchEngine)]
+    [InlineData("GPU", WorkloadProfile.GpuInference)]
+    [InlineData("needs a database", WorkloadProfile.Database)]
+    [InlineData("batch", WorkloadProfile.Batch)]
+    [InlineData("lots of memory", WorkloadProfile.Generic)]
+    public void PlainText_TakesProfileFromHints(string text, WorkloadProfile expected)
+    {
+        var task = Assert.Single(ManifestReader.Read(text, "request", "text/plain"));
+
+        var analysis = RequirementAnalyzer.Analyze(task);
+
+        Assert.Equal(expected, analysis.Profile);
+    }
+
+    [Fact]
+    public void PlainTextWithoutProfile_SaysSo()
+    {
+        var task = Assert.Single(ManifestReader.Read("tiny", "request", "text/plain"));
+
+        var profile = RequirementAnalyzer.Analyze(task).Hints.Single(hint => hint.Name == "profile");
+
+        Assert.Equal("Generic", profile.Value);
+        Assert.StartsWith("the plain-text definition names no profile (request: reference image of the Generic profile", profile.Source, StringComparison.Ordinal);
+    }
+
     private static PartialTask Task(
         string image,
         IReadOnlyList<ResourceHint>? hints = null,

@@ -162,12 +162,12 @@ internal static class Views
         """{"attempt":2,"allocation":{"cpuMillicores":250,"memoryMiB":512},"rationale":"attempt 1 was OOM-killed at 256 MiB: doubled memory","shadowId":null,"coldStart":null,"validation":null}""";
 
     public static string Negotiation(
-        string id, string status, string attempts = "", string allocation = "null", string failureReason = "null", bool settled = true) =>
+        string id, string status, string attempts = "", string allocation = "null", string failureReason = "null", bool? settled = null) =>
         $$"""
         {"id":"{{id}}","task":"Deployment/redis/redis","source":"redis.yaml","format":"kubernetes","status":"{{status}}","profile":"redis",
          "hints":[{"name":"memory","value":"significant","source":"annotation"}],
          "attempts":[{{attempts}}],"allocation":{{allocation}},"failureReason":{{failureReason}},
          "cost":{"amount":0.0042,"currency":"EUR"},"submittedAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:05:00Z",
-         "settled":{{(settled ? "true" : "false")}}}
+         "settled":{{(settled ?? status is "Committed" or "Failed" ? "true" : "false")}}}
         """;
 }

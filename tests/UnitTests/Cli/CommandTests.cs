@@ -33,6 +33,35 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Submit_reports_file_not_in_utf8()
+    {
+        File.WriteAllBytes(Path.Combine(folder, "latin1.yaml"), [.. "value: caf"u8, 0xE9, (byte)'\n']);
+        var server = new FakeNegotiator();
+        var cli = new CliRun(server);
+
+        var exitCode = await cli.RunAsync("submit", folder, "--server", CliRun.Server);
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Contains("latin1.yaml: the file is not valid UTF-8 text", cli.Output, StringComparison.Ordinal);
+        Assert.Empty(server.PostedBodies);
+    }
+
+    [Fact]
+    public async Task Submit_follow_escapes_control_characters_from_server()
+    {
+        Write("redis.yaml");
+        var server = new FakeNegotiator()
+            .Accept("redis.yaml", ("n-1", "Deployment/redis/redis"))
+            .Views("n-1", Views.Negotiation("n-1", "Failed", failureReason: "\"no \\u001b[2Jpool\""));
+        var cli = new CliRun(server);
+
+        await cli.RunAsync("submit", folder, "--follow", "--interval", "0.01", "--server", CliRun.Server);
+
+        Assert.DoesNotContain('\u001b', cli.Output);
+        Assert.Contains("no \\u001B[2Jpool", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Submit_follow_prints_progress_and_summary()
     {
         Write("redis.yaml");

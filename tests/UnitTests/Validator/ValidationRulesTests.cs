@@ -95,6 +95,42 @@ public sealed class ValidationRulesTests
     }
 
     [Fact]
+    public void Decide_passes_completed_run_to_completion_task()
+    {
+        var job = Observation(workload: Exited(0), readiness: ReadinessOutcome.NotRun(null, TimeSpan.FromSeconds(30))) with
+        {
+            Shadow = Shadow with { Readiness = null, RunsToCompletion = true },
+        };
+
+        var verdict = ValidationRules.Decide(job);
+
+        Assert.True(verdict.Passed);
+        Assert.Equal(0, ValidationRules.Measure(job).ExitCode);
+    }
+
+    [Fact]
+    public void Decide_fails_run_to_completion_task_exiting_with_error()
+    {
+        var job = Observation(workload: Exited(2), readiness: ReadinessOutcome.NotRun(null, TimeSpan.FromSeconds(30))) with
+        {
+            Shadow = Shadow with { Readiness = null, RunsToCompletion = true },
+        };
+
+        Assert.Equal(ValidationFailure.Exited, ValidationRules.Decide(job).Failure);
+    }
+
+    [Fact]
+    public void Decide_fails_run_to_completion_task_killed_for_memory()
+    {
+        var job = Observation(workload: Exited(0), cgroup: Quiet with { OomKillCount = 2 }) with
+        {
+            Shadow = Shadow with { Readiness = null, RunsToCompletion = true },
+        };
+
+        Assert.Equal(ValidationFailure.OutOfMemory, ValidationRules.Decide(job).Failure);
+    }
+
+    [Fact]
     public void Decide_reports_exit_code_and_time()
     {
         var verdict = ValidationRules.Decide(Observation(workload: Exited(3)));
