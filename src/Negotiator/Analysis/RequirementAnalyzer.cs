@@ -78,9 +78,48 @@ public static class RequirementAnalyzer
         }
 
         hints.AddRange(DatabaseMemorySettings.Find(task));
+        hints.AddRange(NeedsFromDependencies(task));
 
         return new RequirementAnalysis(profile, hints);
     }
+
+    /// <summary>
+    /// Returns the profile an image's name reveals, such as <see cref="WorkloadProfile.Database"/> for
+    /// <c>mariadb:10.6</c>, or null when no rule matches.
+    /// </summary>
+    public static WorkloadProfile? ProfileOfImage(string image)
+    {
+        var name = ImageName.Parse(image);
+        return ImageRules.FirstOrDefault(rule => rule.Tokens.Any(name.Matches))?.Profile;
+    }
+
+    /// <summary>
+    /// Turns each dependency on a database, cache or search engine (a compose <c>depends_on</c> entry
+    /// whose image reveals it) into a <c>needs-database</c>, <c>needs-cache</c> or <c>needs-search-engine</c> hint.
+    /// </summary>
+    private static IEnumerable<ResourceHint> NeedsFromDependencies(PartialTask task)
+    {
+        foreach (var dependency in task.Hints.Where(hint => hint.Name == DependencyHint))
+        {
+            var separator = dependency.Value.IndexOf(": ", StringComparison.Ordinal);
+            var image = separator < 0 ? dependency.Value : dependency.Value[(separator + 2)..];
+            var need = ProfileOfImage(image) switch
+            {
+                WorkloadProfile.Database => "needs-database",
+                WorkloadProfile.Cache => "needs-cache",
+                WorkloadProfile.SearchEngine => "needs-search-engine",
+                _ => null,
+            };
+
+            if (need is not null)
+            {
+                yield return new ResourceHint(need, dependency.Value, dependency.Source);
+            }
+        }
+    }
+
+    /// <summary>Name of the hint a compose reader writes per dependency: <c>service: image</c>.</summary>
+    public const string DependencyHint = "dependency";
 
     private static (WorkloadProfile Profile, string Reason) DecideProfile(PartialTask task, MaxHeap? heap)
     {

@@ -53,11 +53,31 @@ internal static class ComposeReader
             throw service.Missing("image", BuildOnlyProblem(name));
         }
 
+        var images = tasks.ToDictionary(entry => entry.Task.Container.Name, entry => entry.Task.Container.Image, StringComparer.Ordinal);
         foreach (var (task, location) in tasks)
         {
             var skipHints = skipped.Select(s => new ResourceHint("skipped-service", $"{s.Name}: {BuildOnlyProblem(s.Name)}", s.Service.Source));
-            collector.Add(task with { Hints = [.. task.Hints, .. skipHints] }, location);
+            var dependencyHints = DependencyHints(entries.First(entry => entry.Key == task.Container.Name).Value, images);
+            collector.Add(task with { Hints = [.. task.Hints, .. dependencyHints, .. skipHints] }, location);
         }
+    }
+
+    /// <summary>
+    /// Returns one hint per <c>depends_on</c> entry with the image of the service it names, so that the
+    /// analysis can tell a dependency on a database or cache.
+    /// </summary>
+    private static List<ResourceHint> DependencyHints(ManifestNode service, Dictionary<string, string> images)
+    {
+        if (service.Get("depends_on") is not { } dependsOn)
+        {
+            return [];
+        }
+
+        var names = dependsOn.IsMapping ? dependsOn.Entries().Select(entry => entry.Key) : dependsOn.Strings();
+        return names
+            .Where(images.ContainsKey)
+            .Select(name => new ResourceHint(Analysis.RequirementAnalyzer.DependencyHint, $"{name}: {images[name]}", dependsOn.Source))
+            .ToList();
     }
 
     private static string BuildOnlyProblem(string name) =>
