@@ -11,6 +11,11 @@ namespace EventShadow.Contracts;
 /// <param name="Environment">Environment variables with literal values.</param>
 /// <param name="Requests">Resource requests the manifest states.</param>
 /// <param name="Limits">Resource limits the manifest states.</param>
+/// <param name="Ports">
+/// Container ports the task exposes (Kubernetes <c>containerPort</c>, the container side of compose
+/// <c>ports</c>); a task with any gets its shadow on an internal network instead of none. Null when
+/// the manifest names none or its reader does not read them.
+/// </param>
 public sealed record ContainerSpec(
     string Name,
     string Image,
@@ -18,7 +23,8 @@ public sealed record ContainerSpec(
     IReadOnlyList<string>? Args,
     IReadOnlyDictionary<string, string> Environment,
     ResourceBounds Requests,
-    ResourceBounds Limits);
+    ResourceBounds Limits,
+    IReadOnlyList<int>? Ports = null);
 
 /// <summary>
 /// A fact about a task's resource needs and where it came from.

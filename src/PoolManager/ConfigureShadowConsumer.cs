@@ -2,7 +2,9 @@ using EventShadow.Contracts;
 using EventShadow.Hosting;
 using Marten;
 using MassTransit;
+using EventShadow.PoolManager.Pools;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EventShadow.PoolManager;
 
@@ -11,10 +13,18 @@ namespace EventShadow.PoolManager;
 /// records <see cref="ShadowClaimed"/> and <see cref="ShadowConfigured"/>, or <see cref="ShadowUnavailable"/>
 /// with a reason an operator can act on.
 /// </summary>
+/// <remarks>
+/// A warm shadow of the proposal's profile and shape is claimed when the pool has one; otherwise the
+/// shadow is created on demand, a cold start. Tasks with ports always start cold, because a container
+/// created without a network cannot join one later. Each claim is also recorded in the pool's stream.
+/// </remarks>
 public sealed class ConfigureShadowConsumer(
     ShadowImageCatalog catalog,
     ShadowContainers containers,
     ShadowCapacityGate gate,
+    WarmShadows warmShadows,
+    ShadowPoolJournal journal,
+    IOptions<ShadowOptions> options,
     NegotiationEventWriter writer,
     IDocumentStore store,
     TimeProvider time,
@@ -45,14 +55,11 @@ public sealed class ConfigureShadowConsumer(
 
         ShadowWorkload workload;
         ShadowClaim claim;
+        string? coldReason;
         try
         {
             workload = catalog.Resolve(proposal.Container);
-            var request = new ShadowRequest(proposal.NegotiationId, proposal.Attempt, proposal.Profile, proposal.Allocation, workload);
-            var name = ShadowLabels.ContainerName(proposal.NegotiationId, proposal.Attempt);
-            claim = await containers.FindAsync(name, cancellationToken) is null
-                ? await gate.CreateWhenFreeAsync(proposal.NegotiationId, proposal.Attempt, () => containers.ClaimAsync(request, cancellationToken), cancellationToken)
-                : await containers.ClaimAsync(request, cancellationToken);
+            (claim, coldReason) = await ClaimAsync(proposal, workload, cancellationToken);
         }
         catch (ShadowUnavailableException ex)
         {
@@ -69,16 +76,80 @@ public sealed class ConfigureShadowConsumer(
             proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ShadowName, claim.Image, claim.ColdStart, claim.ClaimedAt);
         var configured = new ShadowConfigured(
             proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow(),
-            proposal.RunsToCompletion);
+            proposal.RunsToCompletion, proposal.Profile);
 
         // The append expects the version read above: if the negotiation ended meanwhile, it fails and
         // the retry takes the branch that removes the container.
         if (await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId, history.Version, claimed, configured))
         {
             logger.LogInformation(
-                "Shadow {ShadowId} runs negotiation {NegotiationId} attempt {Attempt} with {Allocation} as exec {WorkloadExecId}",
-                claim.ShadowId, proposal.NegotiationId, proposal.Attempt, proposal.Allocation.ToString(), claim.WorkloadExecId);
+                "Shadow {ShadowId} runs negotiation {NegotiationId} attempt {Attempt} with {Allocation} as exec {WorkloadExecId} ({Start})",
+                claim.ShadowId, proposal.NegotiationId, proposal.Attempt, proposal.Allocation.ToString(), claim.WorkloadExecId,
+                claim.ColdStart ? $"cold start: {coldReason}" : "warm");
+
+            // NOTE: a separate commit, so a crash right here loses this pool statistic; the negotiation's
+            // ShadowClaimed above remains the record of the claim.
+            await journal.AppendAsync(
+                proposal.Profile,
+                CancellationToken.None,
+                new ShadowPoolClaimed(options.Value.Pool, proposal.Profile, proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ColdStart, coldReason, claim.ClaimedAt));
         }
+    }
+
+    /// <summary>
+    /// Takes the shadow an earlier delivery of the proposal claimed, or claims one once a slot is free.
+    /// </summary>
+    private async Task<(ShadowClaim Claim, string? ColdReason)> ClaimAsync(
+        AllocationProposed proposal, ShadowWorkload workload, CancellationToken cancellationToken)
+    {
+        var request = new ShadowRequest(proposal.NegotiationId, proposal.Attempt, proposal.Profile, proposal.Allocation, workload);
+        var name = ShadowLabels.ContainerName(proposal.NegotiationId, proposal.Attempt);
+        if (await containers.FindAsync(name, cancellationToken) is null)
+        {
+            return await gate.CreateWhenFreeAsync(
+                proposal.NegotiationId, proposal.Attempt, () => ClaimWarmOrColdAsync(request, cancellationToken), cancellationToken);
+        }
+
+        var claim = await containers.ClaimAsync(request, cancellationToken);
+        return (claim, claim.ColdStart ? "created on demand by an earlier delivery" : null);
+    }
+
+    /// <summary>
+    /// Claims a warm shadow of the request's profile and shape, or creates the shadow on demand and
+    /// returns why it started cold.
+    /// </summary>
+    private async Task<(ShadowClaim Claim, string? ColdReason)> ClaimWarmOrColdAsync(ShadowRequest request, CancellationToken cancellationToken)
+    {
+        string coldReason;
+        if (request.Workload.NeedsNetwork)
+        {
+            coldReason = "the task exposes ports, and warm shadows have no network";
+        }
+        else if (!options.Value.WarmPools.Any(pool => pool.Profile == request.Profile))
+        {
+            coldReason = $"profile {request.Profile} has no warm pool";
+        }
+        else if (await warmShadows.TakeAsync(request, cancellationToken) is not { } warm)
+        {
+            coldReason = $"the {request.Profile} pool had no warm shadow of shape {request.Workload.Shape}";
+        }
+        else
+        {
+            try
+            {
+                return (await containers.ClaimWarmAsync(warm.ShadowId, request, cancellationToken), null);
+            }
+            catch (ShadowUnavailableException ex)
+            {
+                coldReason = ex.Message;
+            }
+            finally
+            {
+                warmShadows.Release(warm.ShadowId);
+            }
+        }
+
+        return (await containers.ClaimAsync(request, cancellationToken), coldReason);
     }
 
     private async Task SkipEndedNegotiationAsync(ConsumeContext<AllocationProposed> context)

@@ -46,4 +46,15 @@ public static class ImageReference
     /// Returns the last path segment of a repository: <c>library/redis</c> gives <c>redis</c>.
     /// </summary>
     public static string LastSegment(string repository) => repository[(repository.LastIndexOf('/') + 1)..];
+
+    /// <summary>
+    /// Returns whether a <c>Shadows:Images</c> match entry covers <paramref name="manifestImage"/>: the
+    /// entry equals the image's repository or that repository's last segment.
+    /// </summary>
+    public static bool Matches(string matchEntry, string manifestImage)
+    {
+        var repository = Repository(manifestImage);
+        return string.Equals(matchEntry, repository, StringComparison.OrdinalIgnoreCase) ||
+            string.Equals(matchEntry, LastSegment(repository), StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -9,7 +9,16 @@ namespace EventShadow.PoolManager;
 /// <param name="HasEnded">The stream contains <see cref="AllocationCommitted"/> or <see cref="NegotiationFailed"/>.</param>
 /// <param name="ReleasedShadowIds">Container ids that a <see cref="ShadowReleased"/> event already records.</param>
 /// <param name="Version">Version of the stream when it was read (0 when it has no events), for appending only if nothing changed since.</param>
-public sealed record NegotiationHistory(bool HasEnded, IReadOnlySet<string> ReleasedShadowIds, long Version)
+/// <param name="ClaimedAt">Claim time of each shadow that a <see cref="ShadowClaimed"/> records, by container id.</param>
+/// <param name="ConfiguredAttempts">Attempts whose shadow a <see cref="ShadowConfigured"/> records.</param>
+/// <param name="UnavailableAttempts">Attempts that a <see cref="ShadowUnavailable"/> records.</param>
+public sealed record NegotiationHistory(
+    bool HasEnded,
+    IReadOnlySet<string> ReleasedShadowIds,
+    long Version,
+    IReadOnlyDictionary<string, DateTimeOffset> ClaimedAt,
+    IReadOnlySet<int> ConfiguredAttempts,
+    IReadOnlySet<int> UnavailableAttempts)
 {
     /// <summary>
     /// Reads the stream of <paramref name="negotiationId"/>; a stream that does not exist yet has not ended.
@@ -26,7 +35,20 @@ public sealed record NegotiationHistory(bool HasEnded, IReadOnlySet<string> Rele
             .Select(release => release.ShadowId)
             .ToHashSet(StringComparer.Ordinal);
 
+        var data = events.Select(@event => @event.Data).ToList();
+        var claimedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var claim in data.OfType<ShadowClaimed>())
+        {
+            claimedAt[claim.ShadowId] = claim.ClaimedAt;
+        }
+
         var version = events.Count > 0 ? events[^1].Version : 0;
-        return new NegotiationHistory(hasEnded, released, version);
+        return new NegotiationHistory(
+            hasEnded,
+            released,
+            version,
+            claimedAt,
+            data.OfType<ShadowConfigured>().Select(configured => configured.Attempt).ToHashSet(),
+            data.OfType<ShadowUnavailable>().Select(unavailable => unavailable.Attempt).ToHashSet());
     }
 }

@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using EventShadow.Hosting;
 using EventShadow.PoolManager;
+using EventShadow.PoolManager.Pools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,8 +12,8 @@ return await ServiceRunner.RunAsync("PoolManager", args, PoolManagerApplication.
 namespace EventShadow.PoolManager
 {
     /// <summary>
-    /// The PoolManager process: consumes proposals and negotiation outcomes, and creates and removes
-    /// shadow containers for them.
+    /// The PoolManager process: consumes proposals and negotiation outcomes, claims warm shadows or
+    /// creates them on demand, keeps the warm pools sized, reaps leftovers, and serves <c>GET /pools</c>.
     /// </summary>
     public static class PoolManagerApplication
     {
@@ -29,8 +31,11 @@ namespace EventShadow.PoolManager
                 bus.AddConsumer<ReleaseShadowConsumer>();
             });
 
+            builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+
             var app = builder.Build();
             app.MapServiceHealthChecks();
+            app.MapPoolEndpoints();
             app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
             return app;
         }
@@ -39,8 +44,19 @@ namespace EventShadow.PoolManager
         {
             var shadows = app.Services.GetRequiredService<IOptions<ShadowOptions>>().Value;
             app.Logger.LogInformation(
-                "PoolManager {InstanceName} started for pool {Pool} with {MappingCount} image mappings and workload image {WorkloadImage}",
-                shadows.InstanceName, shadows.Pool, shadows.Images.Count, shadows.WorkloadImage);
+                "PoolManager {InstanceName} started for pool {Pool} with {MappingCount} image mappings, workload image {WorkloadImage} and warm pools for {WarmProfiles}",
+                shadows.InstanceName, shadows.Pool, shadows.Images.Count, shadows.WorkloadImage, shadows.WarmPools.Select(pool => pool.Profile.ToString()).ToList());
+
+            var allowList = new ImageAllowList(shadows);
+            foreach (var (mapping, index) in shadows.Images.Select((mapping, index) => (mapping, index)))
+            {
+                if (mapping.Image is { } image && !allowList.Allows(image))
+                {
+                    app.Logger.LogWarning(
+                        "Shadows:Images:{Index}:Image {Image} is not in Shadows:AllowedImages, so proposals that use this mapping get ShadowUnavailable; add its repository there or change the image",
+                        index, image);
+                }
+            }
         }
     }
 }

@@ -93,7 +93,8 @@ public sealed class ReleaseShadowConsumer(
         var releasedAt = time.GetUtcNow();
         var releases = shadows
             .Where(shadow => !history.ReleasedShadowIds.Contains(shadow.ShadowId))
-            .Select(shadow => new ShadowReleased(negotiationId, shadow.Attempt, shadow.ShadowId, shadow.Allocation, shadow.ClaimedAt, releasedAt))
+            .Select(shadow => new ShadowReleased(
+                negotiationId, shadow.Attempt, shadow.ShadowId, shadow.Allocation, history.ClaimedAt.GetValueOrDefault(shadow.ShadowId, shadow.ClaimedAt), releasedAt))
             .ToArray<object>();
 
         await writer.AppendOnceAsync(ConsumerName, context, negotiationId, history.Version, releases);

@@ -32,8 +32,12 @@ public sealed record ShadowClaim(
     string WorkloadExecId);
 
 /// <summary>
-/// A shadow container as its labels and host configuration describe it.
+/// A shadow container as its labels, name and host configuration describe it.
 /// </summary>
+/// <param name="ClaimedAt">
+/// The claim time of a shadow created for its attempt; for a claimed warm shadow, whose labels were fixed
+/// before the claim, its creation time. The negotiation's <see cref="ShadowClaimed"/> records the claim.
+/// </param>
 public sealed record ShadowContainer(
     string ShadowId,
     string ShadowName,
@@ -51,7 +55,7 @@ public sealed record ShadowContainer(
 /// workload's orphaned processes. The workload runs as a detached exec, so the Validator can watch that
 /// process by its exec id while the container stays up.
 /// </remarks>
-public sealed class ShadowContainers(
+public sealed partial class ShadowContainers(
     IDockerClient docker,
     IOptions<ShadowOptions> options,
     TimeProvider time,
@@ -81,6 +85,7 @@ public sealed class ShadowContainers(
         var name = ShadowLabels.ContainerName(request.NegotiationId, request.Attempt);
         var container = await InspectOrNullAsync(name, cancellationToken);
 
+        var wasWarm = false;
         if (container is null)
         {
             await EnsureImageAsync(request.Workload, cancellationToken);
@@ -89,18 +94,25 @@ public sealed class ShadowContainers(
         }
         else
         {
+            wasWarm = IsWarmBorn(container);
             logger.LogInformation(
-                "Reusing shadow {ShadowId} ({ShadowName}) of negotiation {NegotiationId} attempt {Attempt}, created by an earlier delivery",
+                "Reusing shadow {ShadowId} ({ShadowName}) of negotiation {NegotiationId} attempt {Attempt}, claimed by an earlier delivery",
                 container.ID, name, request.NegotiationId, request.Attempt);
         }
 
         try
         {
             await EnsureRunningAsync(container, cancellationToken);
+            if (wasWarm)
+            {
+                // An earlier delivery renamed this warm shadow and may have stopped before applying the allocation.
+                await ApplyAllocationAsync(container.ID, request, cancellationToken);
+            }
+
             var execId = await FindWorkloadExecAsync(container, request.Workload, cancellationToken)
                 ?? await StartWorkloadAsync(container.ID, request, cancellationToken);
 
-            return new ShadowClaim(container.ID, name, request.Workload.Image, ColdStart: true, ReadClaimedAt(container), execId);
+            return new ShadowClaim(container.ID, name, request.Workload.Image, ColdStart: !wasWarm, ReadClaimedAt(container), execId);
         }
         catch (Exception ex) when (ex is DockerApiException or ShadowUnavailableException)
         {
@@ -142,8 +154,8 @@ public sealed class ShadowContainers(
     }
 
     /// <summary>
-    /// Counts the shadows of <paramref name="pool"/> on this Docker host, running or not, whichever
-    /// PoolManager created them.
+    /// Counts the claimed shadows of <paramref name="pool"/> on this Docker host, running or not,
+    /// whichever PoolManager created them.
     /// </summary>
     public async Task<int> CountAsync(string pool, CancellationToken cancellationToken)
     {
@@ -161,7 +173,9 @@ public sealed class ShadowContainers(
                 },
             },
             cancellationToken);
-        return listed.Count;
+
+        // Unclaimed warm shadows wait paused and count against the warm budget instead.
+        return listed.Count(entry => !(entry.Names ?? []).Any(ShadowLabels.IsWarmName));
     }
 
     /// <summary>
@@ -169,7 +183,7 @@ public sealed class ShadowContainers(
     /// </summary>
     public async Task<IReadOnlyList<ShadowContainer>> ListAsync(Guid negotiationId, CancellationToken cancellationToken)
     {
-        var listed = await docker.Containers.ListContainersAsync(
+        var byLabel = await docker.Containers.ListContainersAsync(
             new ContainersListParameters
             {
                 All = true,
@@ -184,8 +198,21 @@ public sealed class ShadowContainers(
             },
             cancellationToken);
 
+        // A claimed warm shadow carries no negotiation label; its name, eventshadow-{negotiation}-{attempt}, records the claim.
+        var byName = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+                {
+                    ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal) { [$"{ShadowLabels.Shadow}=true"] = true },
+                    ["name"] = new Dictionary<string, bool>(StringComparer.Ordinal) { [$"^/eventshadow-{negotiationId:N}-[0-9]+$"] = true },
+                },
+            },
+            cancellationToken);
+
         var shadows = new List<ShadowContainer>();
-        foreach (var entry in listed)
+        foreach (var entry in byLabel.Concat(byName).DistinctBy(entry => entry.ID, StringComparer.Ordinal))
         {
             if (await FindAsync(entry.ID, cancellationToken) is { } shadow)
             {
@@ -202,6 +229,7 @@ public sealed class ShadowContainers(
     /// </summary>
     public async Task<bool> RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
+        DropLauncher(containerId);
         try
         {
             await docker.Containers.RemoveContainerAsync(
@@ -268,6 +296,11 @@ public sealed class ShadowContainers(
     /// </summary>
     private async Task CreateAsync(string name, ShadowRequest request, CancellationToken cancellationToken)
     {
+        if (request.Workload.NeedsNetwork)
+        {
+            await EnsureInternalNetworkAsync(cancellationToken);
+        }
+
         // The engine rejects a CPU limit above its host's CPU count, and a shadow cannot use more anyway.
         var hostNanoCpus = await HostNanoCpusAsync(cancellationToken);
         var parameters = BuildCreateParameters(name, request, hostNanoCpus);
@@ -331,21 +364,14 @@ public sealed class ShadowContainers(
                 [ShadowLabels.Pool] = settings.Pool,
                 [ShadowLabels.Owner] = settings.InstanceName,
                 [ShadowLabels.ClaimedAt] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
+                [ShadowLabels.State] = ShadowLabels.ClaimedState,
+                [ShadowLabels.Shape] = workload.Shape,
             },
-            HostConfig = new HostConfig
-            {
-                Memory = memoryBytes,
-                // Swap equal to memory means no swap: the allocation is tried as the scheduler will enforce it.
-                MemorySwap = memoryBytes,
-                NanoCPUs = Math.Min(request.Allocation.CpuMillicores * NanoCpusPerMillicore, hostNanoCpus),
-                NetworkMode = "none",
-                PidsLimit = settings.PidsLimit,
-                SecurityOpt = ["no-new-privileges"],
-                CapDrop = ["ALL"],
-                CapAdd = [.. workload.Capabilities],
-                ReadonlyRootfs = workload.ReadOnlyRootFilesystem,
-                Init = true,
-            },
+            HostConfig = HardenedHostConfig(
+                workload,
+                memoryBytes,
+                Math.Min(request.Allocation.CpuMillicores * NanoCpusPerMillicore, hostNanoCpus),
+                workload.NeedsNetwork ? settings.InternalNetwork : "none"),
         };
     }
 
@@ -378,8 +404,10 @@ public sealed class ShadowContainers(
                     continue;
                 }
 
+                // A claimed warm shadow's workload runs in its launcher's exec, which the engine reports as
+                // the launcher until the launcher has replaced itself with the workload.
                 IEnumerable<string> command = [process.Entrypoint, .. process.Arguments ?? []];
-                if (exec.Running && command.SequenceEqual(workload.Command, StringComparer.Ordinal))
+                if (exec.Running && (command.SequenceEqual(workload.Command, StringComparer.Ordinal) || WorkloadLauncher.IsLauncher(process.Entrypoint, process.Arguments)))
                 {
                     return exec.ID;
                 }
@@ -454,15 +482,27 @@ public sealed class ShadowContainers(
     private static ShadowContainer? ToShadow(ContainerInspectResponse container)
     {
         var labels = container.Config?.Labels ?? new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!labels.TryGetValue(ShadowLabels.Shadow, out var isShadow) || isShadow != "true" ||
-            !labels.TryGetValue(ShadowLabels.NegotiationId, out var negotiationLabel) ||
-            !Guid.TryParse(negotiationLabel, out var negotiationId))
+        if (!labels.TryGetValue(ShadowLabels.Shadow, out var isShadow) || isShadow != "true")
         {
             return null;
         }
 
-        var attempt = labels.TryGetValue(ShadowLabels.Attempt, out var attemptLabel) &&
-            int.TryParse(attemptLabel, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        Guid negotiationId;
+        int attempt;
+        if (labels.TryGetValue(ShadowLabels.NegotiationId, out var negotiationLabel) && Guid.TryParse(negotiationLabel, out var labelled))
+        {
+            negotiationId = labelled;
+            attempt = labels.TryGetValue(ShadowLabels.Attempt, out var attemptLabel) &&
+                int.TryParse(attemptLabel, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        }
+        else if (ShadowLabels.ParseContainerName(container.Name ?? "") is { } claimed)
+        {
+            (negotiationId, attempt) = claimed;
+        }
+        else
+        {
+            return null;
+        }
         var allocation = new ResourceAllocation(
             (int)((container.HostConfig?.NanoCPUs ?? 0) / NanoCpusPerMillicore),
             (int)((container.HostConfig?.Memory ?? 0) / BytesPerMiB));

@@ -9,6 +9,8 @@ namespace EventShadow.PoolManager;
 /// </summary>
 public sealed class ShadowImageCatalog(IOptions<ShadowOptions> options)
 {
+    private readonly ImageAllowList allowList = new(options.Value);
+
     /// <summary>
     /// Returns the first mapping whose <see cref="ShadowImageMapping.Match"/> lists the repository of
     /// <paramref name="manifestImage"/> or its last path segment, with its configuration key; null when
@@ -60,17 +62,27 @@ public sealed class ShadowImageCatalog(IOptions<ShadowOptions> options)
                 $"image '{container.Image}' has no workload command: the manifest gives no command and {key}:Entrypoint is empty.");
         }
 
+        var image = mapping.Image ?? options.Value.WorkloadImage;
+        if (!allowList.Allows(image))
+        {
+            var setting = mapping.Image is null ? $"{ShadowOptions.SectionName}:WorkloadImage" : $"{key}:Image";
+            throw new ShadowUnavailableException(
+                $"local image '{image}', the stand-in for '{container.Image}', is not in {ShadowOptions.SectionName}:AllowedImages: " +
+                $"add its repository '{ImageAllowList.Normalize(image)}' there or change {setting}.");
+        }
+
         var readiness = mapping.Readiness.Count > 0 ? new ReadinessProbe([.. mapping.Readiness], mapping.ReadinessUser) : null;
 
         return new ShadowWorkload(
             container.Image,
-            mapping.Image ?? options.Value.WorkloadImage,
+            image,
             key,
             command,
             mapping.User,
             container.Environment,
             readiness,
             mapping.ReadOnlyRootFilesystem,
-            [.. mapping.Capabilities]);
+            [.. mapping.Capabilities],
+            NeedsNetwork: container.Ports is { Count: > 0 });
     }
 }

@@ -17,11 +17,72 @@ public static class ShadowLabels
     public const string ClaimedAt = "eventshadow.claimed-at";
 
     /// <summary>
+    /// State the shadow was created in: <c>claimed</c> when created for an attempt, <c>warm</c> when created
+    /// ahead of demand. Labels cannot change, so a claimed warm shadow keeps <c>warm</c>, and its name records the claim.
+    /// </summary>
+    public const string State = "eventshadow.state";
+
+    /// <summary>What a warm shadow can serve: its image, read-only root and capabilities (see <see cref="ShapeOf"/>).</summary>
+    public const string Shape = "eventshadow.shape";
+
+    public const string WarmState = "warm";
+    public const string ClaimedState = "claimed";
+
+    private const string NamePrefix = "eventshadow-";
+    private const string WarmNamePrefix = "eventshadow-warm-";
+
+    /// <summary>
     /// Returns the container name of the shadow for one attempt. The name is unique per attempt, so a
     /// redelivered proposal finds the shadow made the first time instead of creating another.
     /// </summary>
     public static string ContainerName(Guid negotiationId, int attempt) =>
         string.Create(CultureInfo.InvariantCulture, $"eventshadow-{negotiationId:N}-{attempt}");
+
+    /// <summary>
+    /// Returns a fresh name for a warm shadow of <paramref name="profile"/>. A claim renames it to
+    /// <see cref="ContainerName"/> of its attempt.
+    /// </summary>
+    public static string WarmContainerName(string profile) => $"{WarmNamePrefix}{profile.ToLowerInvariant()}-{Guid.NewGuid():N}";
+
+    /// <summary>Returns whether <paramref name="name"/> (with or without Docker's leading slash) is an unclaimed warm shadow's.</summary>
+    public static bool IsWarmName(string name) => name.TrimStart('/').StartsWith(WarmNamePrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Reads the negotiation and attempt from a name made by <see cref="ContainerName"/>; null for any other name.
+    /// </summary>
+    public static (Guid NegotiationId, int Attempt)? ParseContainerName(string name)
+    {
+        var trimmed = name.TrimStart('/');
+        if (!trimmed.StartsWith(NamePrefix, StringComparison.Ordinal) || IsWarmName(trimmed))
+        {
+            return null;
+        }
+
+        var rest = trimmed[NamePrefix.Length..];
+        var dash = rest.IndexOf('-', StringComparison.Ordinal);
+        if (dash != 32 ||
+            !Guid.TryParseExact(rest[..dash], "N", out var negotiationId) ||
+            !int.TryParse(rest[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var attempt))
+        {
+            return null;
+        }
+
+        return (negotiationId, attempt);
+    }
+
+    /// <summary>
+    /// Returns what decides whether a warm shadow can run a workload: the settings fixed when a
+    /// container is created, and the user its waiting launcher runs as. A workload claims only warm
+    /// shadows of its own shape, so that it never runs with capabilities, a writable root or a user that
+    /// its mapping does not give it.
+    /// </summary>
+    public static string ShapeOf(string image, bool readOnlyRootFilesystem, IEnumerable<string> capabilities, string? user) =>
+        string.Join(
+            ';',
+            image.Trim().ToLowerInvariant(),
+            readOnlyRootFilesystem ? "read-only" : "writable",
+            "caps=" + string.Join(',', capabilities.Select(capability => capability.ToUpperInvariant()).Order(StringComparer.Ordinal)),
+            "user=" + (user ?? ""));
 
     /// <summary>
     /// Returns the label filter that selects the shadows of <paramref name="negotiationId"/>.

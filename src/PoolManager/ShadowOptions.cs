@@ -1,3 +1,5 @@
+using EventShadow.Contracts;
+
 namespace EventShadow.PoolManager;
 
 /// <summary>
@@ -34,6 +36,92 @@ public sealed class ShadowOptions
     /// Local stand-ins for the images that manifests name, tried in order; the first match wins.
     /// </summary>
     public IList<ShadowImageMapping> Images { get; } = new List<ShadowImageMapping>();
+
+    /// <summary>
+    /// Image repositories that shadows may run, such as <c>eventshadow/workload</c>; a registry other
+    /// than Docker Hub is part of the repository. The repository of <see cref="WorkloadImage"/> is always
+    /// allowed. A workload whose local image is not listed gets no shadow.
+    /// </summary>
+    public IList<string> AllowedImages { get; } = new List<string>();
+
+    /// <summary>Warm pools, at most one per workload profile; a profile without one always starts cold.</summary>
+    public IList<WarmPoolOptions> WarmPools { get; } = new List<WarmPoolOptions>();
+
+    /// <summary>Limits on the warm shadows of all pools together.</summary>
+    public WarmBudgetOptions WarmBudget { get; } = new();
+
+    /// <summary>Memory limit of a warm shadow while it waits, in MiB; a claim raises it to the allocation.</summary>
+    public int WarmMemoryMiB { get; set; } = 64;
+
+    /// <summary>CPU limit of a warm shadow while it waits, in millicores; a claim sets the allocation's.</summary>
+    public int WarmCpuMillicores { get; set; } = 100;
+
+    /// <summary>Seconds between two sizings of the warm pools.</summary>
+    public int SizingIntervalSeconds { get; set; } = 15;
+
+    /// <summary>Hours of arrivals the forecast reads from the event store when the PoolManager starts.</summary>
+    public int DemandHistoryHours { get; set; } = 24;
+
+    /// <summary>Forecast: idle minutes of one warm shadow that one avoided cold start is worth.</summary>
+    public double ColdStartCostMinutes { get; set; } = 20;
+
+    /// <summary>Forecast: minutes a shadow stays warm after a claim while the profile's history is short.</summary>
+    public int NewDemandKeepAliveMinutes { get; set; } = 10;
+
+    /// <summary>Seconds between two runs of the reaper.</summary>
+    public int ReaperIntervalSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Minutes a shadow may live from its creation, warm or claimed, before the reaper removes it.
+    /// </summary>
+    public int MaxShadowLifetimeMinutes { get; set; } = 120;
+
+    /// <summary>
+    /// Docker network, created as internal (no route off the host), that shadows of tasks with ports
+    /// join. Every other shadow has no network.
+    /// </summary>
+    public string InternalNetwork { get; set; } = "eventshadow-shadows";
+
+    /// <summary>
+    /// Folders under which the Docker host's cgroup v1 memory controller keeps each container's
+    /// cgroup, tried in order. A claim resets the warm shadow's peak memory counter there, so that the
+    /// Validator measures the workload only.
+    /// </summary>
+    public IList<string> CgroupMemoryFolders { get; } = new List<string>();
+}
+
+/// <summary>
+/// The warm pool of one workload profile.
+/// </summary>
+public sealed class WarmPoolOptions
+{
+    /// <summary>Profile whose proposals this pool serves.</summary>
+    public WorkloadProfile Profile { get; set; }
+
+    /// <summary>
+    /// Image as a manifest would name it, such as <c>redis</c>. Its <see cref="ShadowOptions.Images"/>
+    /// mapping decides the local image, capabilities and read-only root of the pool's shadows, and only
+    /// workloads with the same three can claim them.
+    /// </summary>
+    public string Image { get; set; } = "";
+
+    /// <summary>Warm shadows kept whatever the forecast says, budget permitting.</summary>
+    public int MinWarm { get; set; }
+
+    /// <summary>Most warm shadows this pool keeps.</summary>
+    public int MaxWarm { get; set; } = 4;
+}
+
+/// <summary>
+/// Limits on warm shadows across pools. 0 means no limit.
+/// </summary>
+public sealed class WarmBudgetOptions
+{
+    /// <summary>Most warm shadows at once.</summary>
+    public int MaxShadows { get; set; } = 8;
+
+    /// <summary>Most memory of warm shadows at once, counted at <see cref="ShadowOptions.WarmMemoryMiB"/> each.</summary>
+    public long MaxMemoryMiB { get; set; } = 512;
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using EventShadow.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace EventShadow.PoolManager;
@@ -48,6 +49,8 @@ public sealed class ShadowOptionsValidator : IValidateOptions<ShadowOptions>
         {
             failures.Add($"{section}:Pool is empty. Remove it to use the pool 'default'.");
         }
+
+        ValidateWarmPools(options, failures);
 
         var firstKeyOfMatch = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var index = 0; index < options.Images.Count; index++)
@@ -111,6 +114,82 @@ public sealed class ShadowOptionsValidator : IValidateOptions<ShadowOptions>
             {
                 failures.Add($"{key}:Capabilities entry '{capability}' is invalid: write a Linux capability in capitals, such as CHOWN or NET_BIND_SERVICE.");
             }
+        }
+    }
+
+    private static void ValidateWarmPools(ShadowOptions options, List<string> failures)
+    {
+        var section = ShadowOptions.SectionName;
+
+        foreach (var entry in options.AllowedImages)
+        {
+            if (string.IsNullOrWhiteSpace(entry) || entry.Contains('@', StringComparison.Ordinal) || entry.LastIndexOf(':') > entry.LastIndexOf('/'))
+            {
+                failures.Add($"{section}:AllowedImages entry '{entry}' is invalid: write a repository without tag or digest, such as 'eventshadow/workload'.");
+            }
+        }
+
+        var profiles = new HashSet<WorkloadProfile>();
+        for (var index = 0; index < options.WarmPools.Count; index++)
+        {
+            var key = $"{section}:WarmPools:{index}";
+            var pool = options.WarmPools[index];
+            if (!profiles.Add(pool.Profile))
+            {
+                failures.Add($"{key}:Profile {pool.Profile} already has a warm pool; keep one entry per profile.");
+            }
+
+            if (string.IsNullOrWhiteSpace(pool.Image))
+            {
+                failures.Add($"{key}:Image is missing. Name the image a manifest of this profile would use, such as 'redis'.");
+            }
+            else if (!options.Images.Any(mapping => mapping.Match.Any(match => ImageReference.Matches(match, pool.Image))))
+            {
+                failures.Add($"{key}:Image '{pool.Image}' matches no {section}:Images mapping; add one or name a mapped image.");
+            }
+
+            if (pool.MinWarm < 0 || pool.MaxWarm < pool.MinWarm || pool.MaxWarm > 1000)
+            {
+                failures.Add($"{key} has MinWarm {pool.MinWarm} and MaxWarm {pool.MaxWarm}; they must satisfy 0 <= MinWarm <= MaxWarm <= 1000.");
+            }
+        }
+
+        ValidateWarmSettings(options, failures);
+    }
+
+    private static void ValidateWarmSettings(ShadowOptions options, List<string> failures)
+    {
+        var section = ShadowOptions.SectionName;
+
+        if (options.WarmBudget.MaxShadows < 0 || options.WarmBudget.MaxMemoryMiB < 0)
+        {
+            failures.Add($"{section}:WarmBudget:MaxShadows and MaxMemoryMiB must not be negative; 0 means no limit.");
+        }
+
+        AddRangeFailure(failures, $"{section}:WarmMemoryMiB", options.WarmMemoryMiB, 8, 65_536);
+        AddRangeFailure(failures, $"{section}:WarmCpuMillicores", options.WarmCpuMillicores, 10, 64_000);
+        AddRangeFailure(failures, $"{section}:SizingIntervalSeconds", options.SizingIntervalSeconds, 1, 3_600);
+        AddRangeFailure(failures, $"{section}:DemandHistoryHours", options.DemandHistoryHours, 1, 24 * 28);
+        AddRangeFailure(failures, $"{section}:NewDemandKeepAliveMinutes", options.NewDemandKeepAliveMinutes, 0, 1_440);
+        AddRangeFailure(failures, $"{section}:ReaperIntervalSeconds", options.ReaperIntervalSeconds, 1, 86_400);
+        AddRangeFailure(failures, $"{section}:MaxShadowLifetimeMinutes", options.MaxShadowLifetimeMinutes, 1, 7 * 1_440);
+
+        if (double.IsNaN(options.ColdStartCostMinutes) || options.ColdStartCostMinutes is < 1 or > 100_000)
+        {
+            failures.Add($"{section}:ColdStartCostMinutes is {options.ColdStartCostMinutes}; it must be between 1 and 100000.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.InternalNetwork) || options.InternalNetwork is "none" or "host" or "bridge" or "default")
+        {
+            failures.Add($"{section}:InternalNetwork is '{options.InternalNetwork}'; name a network of its own, such as eventshadow-shadows.");
+        }
+    }
+
+    private static void AddRangeFailure(List<string> failures, string key, long value, long minimum, long maximum)
+    {
+        if (value < minimum || value > maximum)
+        {
+            failures.Add($"{key} is {value}; it must be between {minimum} and {maximum}.");
         }
     }
 

@@ -1,3 +1,4 @@
+using EventShadow.PoolManager.Pools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -5,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace EventShadow.PoolManager;
 
 /// <summary>
-/// Registers the shadow image catalog and the Docker driver, with the <c>Shadows</c> options checked at start.
+/// Registers the shadow image catalog, the Docker driver and the warm pools, with the <c>Shadows</c>
+/// options checked at start.
 /// </summary>
 public static class ShadowSetup
 {
@@ -20,6 +22,16 @@ public static class ShadowSetup
         services.AddSingleton<ShadowImageCatalog>();
         services.AddSingleton<ShadowContainers>();
         services.AddSingleton<ShadowCapacityGate>();
+
+        services.AddSingleton<WarmShadows>();
+        services.AddSingleton<ArrivalLog>();
+        services.AddSingleton<ShadowPoolJournal>();
+        services.AddSingleton<ShadowPoolSizer>();
+        services.AddSingleton<ShadowReaper>();
+        services.AddSingleton<PoolStatusReader>();
+
+        // Registered before the bus, so that its recovery pass ends before any proposal is consumed.
+        services.AddHostedService<ShadowPoolService>();
         return services;
     }
 }

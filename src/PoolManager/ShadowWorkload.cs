@@ -14,6 +14,9 @@ namespace EventShadow.PoolManager;
 /// <param name="Environment">Variables set for the workload process only.</param>
 /// <param name="Readiness">How to tell the workload is ready; null when it has no readiness check.</param>
 /// <param name="Capabilities">Capabilities added back after all are dropped.</param>
+/// <param name="NeedsNetwork">
+/// The task exposes ports, so its shadow joins the internal network; every other shadow has none.
+/// </param>
 public sealed record ShadowWorkload(
     string ManifestImage,
     string Image,
@@ -23,7 +26,12 @@ public sealed record ShadowWorkload(
     IReadOnlyDictionary<string, string> Environment,
     ReadinessProbe? Readiness,
     bool ReadOnlyRootFilesystem,
-    IReadOnlyList<string> Capabilities);
+    IReadOnlyList<string> Capabilities,
+    bool NeedsNetwork = false)
+{
+    /// <summary>The creation-time settings a warm shadow must share to run this workload.</summary>
+    public string Shape => ShadowLabels.ShapeOf(Image, ReadOnlyRootFilesystem, Capabilities, User);
+}
 
 /// <summary>
 /// No shadow can be configured for an attempt. <see cref="Exception.Message"/> is the reason for the

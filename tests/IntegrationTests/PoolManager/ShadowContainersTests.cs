@@ -141,7 +141,8 @@ public sealed class ShadowContainersTests : IAsyncLifetime
         var (shadows, catalog) = CreateDriver(
             ("Shadows:Images:4:Match:0", "absent-app"),
             ("Shadows:Images:4:Image", "eventshadow/absent:0"),
-            ("Shadows:Images:4:Entrypoint:0", "absent-app"));
+            ("Shadows:Images:4:Entrypoint:0", "absent-app"),
+            ("Shadows:AllowedImages:1", "eventshadow/absent"));
         var request = Request(catalog, Container("absent-app:1"), new ResourceAllocation(250, 128));
 
         var error = await Assert.ThrowsAsync<ShadowUnavailableException>(() => shadows.ClaimAsync(request, CancellationToken.None));

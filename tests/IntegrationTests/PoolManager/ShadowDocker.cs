@@ -70,6 +70,56 @@ internal static class ShadowDocker
     }
 
     /// <summary>
+    /// Lists every container of <paramref name="pool"/>, warm or claimed, in any state.
+    /// </summary>
+    public static async Task<IList<ContainerListResponse>> ListPoolAsync(string pool)
+    {
+        return await Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+            {
+                ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal) { [$"{ShadowLabels.Pool}={pool}"] = true },
+            },
+        });
+    }
+
+    /// <summary>
+    /// Removes every container of <paramref name="pool"/>.
+    /// </summary>
+    public static async Task RemovePoolAsync(string pool)
+    {
+        foreach (var container in await ListPoolAsync(pool))
+        {
+            await RemoveAsync(container.ID);
+        }
+    }
+
+    /// <summary>
+    /// Polls the containers of <paramref name="pool"/> until <paramref name="condition"/> holds and
+    /// returns them; fails with what it saw when <paramref name="timeout"/> passes first.
+    /// </summary>
+    public static async Task<IList<ContainerListResponse>> WaitForPoolAsync(
+        string pool, Func<IList<ContainerListResponse>, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        IList<ContainerListResponse> containers = [];
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            containers = await ListPoolAsync(pool);
+            if (condition(containers))
+            {
+                return containers;
+            }
+
+            await Task.Delay(250);
+        }
+
+        var seen = string.Join(", ", containers.Select(container => $"{container.Names?.FirstOrDefault()} ({container.State})"));
+        throw new TimeoutException($"Pool {pool} did not reach the expected state within {timeout}; it holds: [{seen}]");
+    }
+
+    /// <summary>
     /// Removes every container labelled with one of <paramref name="negotiationIds"/>.
     /// </summary>
     public static async Task RemoveShadowsAsync(IEnumerable<Guid> negotiationIds)
@@ -78,15 +128,20 @@ internal static class ShadowDocker
         {
             foreach (var container in await ListShadowsAsync(negotiationId))
             {
-                try
-                {
-                    await Client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true });
-                }
-                catch (DockerContainerNotFoundException)
-                {
-                    // Already gone.
-                }
+                await RemoveAsync(container.ID);
             }
+        }
+    }
+
+    public static async Task RemoveAsync(string containerId)
+    {
+        try
+        {
+            await Client.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true });
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Already gone.
         }
     }
 }

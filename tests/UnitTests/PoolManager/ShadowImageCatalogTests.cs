@@ -125,6 +125,7 @@ public sealed class ShadowImageCatalogTests
         var options = new ShadowOptions();
         options.Images.Add(Mapping("app", image: "local/app:2"));
         options.Images[0].Entrypoint.Add("app");
+        options.AllowedImages.Add("local/app");
 
         var workload = new ShadowImageCatalog(Options.Create(options)).Resolve(Container("app:1"));
 

@@ -1,0 +1,421 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Net;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using EventShadow.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace EventShadow.PoolManager;
+
+/// <summary>
+/// A shadow of a PoolManager pool as <c>docker ps</c> lists it.
+/// </summary>
+/// <param name="Name">Container name without Docker's leading slash.</param>
+/// <param name="Profile">The <c>eventshadow.profile</c> label; null when missing or unknown.</param>
+/// <param name="Warm">The shadow waits in its pool unclaimed: it has a warm shadow's name.</param>
+/// <param name="Shape">The <c>eventshadow.shape</c> label: what a warm shadow can serve.</param>
+/// <param name="NegotiationId">The negotiation a claimed shadow serves, from its label or name; null for a warm one.</param>
+/// <param name="State">Docker's state: created, running, paused, exited and so on.</param>
+public sealed record PoolShadow(
+    string ShadowId,
+    string Name,
+    WorkloadProfile? Profile,
+    string Owner,
+    bool Warm,
+    string? Shape,
+    Guid? NegotiationId,
+    int? Attempt,
+    DateTimeOffset CreatedAt,
+    string State);
+
+/// <summary>
+/// What a warm shadow is created for: a profile and the creation-time settings of its mapping.
+/// </summary>
+public sealed record WarmShadowRequest(WorkloadProfile Profile, ShadowWorkload Workload);
+
+/// <summary>
+/// Warm shadows: created ahead of demand, paused while they wait, and claimed by renaming them to the
+/// attempt's name.
+/// </summary>
+public sealed partial class ShadowContainers : IDisposable
+{
+    private static readonly string[] DefaultCgroupMemoryFolders = ["/sys/fs/cgroup/memory/docker", "/sys/fs/cgroup/memory/system.slice"];
+
+    /// <summary>The waiting <see cref="WorkloadLauncher"/> of each warm shadow this process created, by container id.</summary>
+    private readonly ConcurrentDictionary<string, (string ExecId, MultiplexedStream Input)> launchers = new(StringComparer.Ordinal);
+
+    private int cgroupResetFailures;
+
+    /// <summary>
+    /// Lists every shadow of <paramref name="pool"/> on this Docker host, warm or claimed, in any state.
+    /// </summary>
+    public async Task<IReadOnlyList<PoolShadow>> ListPoolAsync(string pool, CancellationToken cancellationToken)
+    {
+        var listed = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+                {
+                    ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal)
+                    {
+                        [$"{ShadowLabels.Shadow}=true"] = true,
+                        [$"{ShadowLabels.Pool}={pool}"] = true,
+                    },
+                },
+            },
+            cancellationToken);
+
+        return listed.Select(ToPoolShadow).ToList();
+    }
+
+    /// <summary>
+    /// Creates a warm shadow: the mapping's image, hardening and capabilities, the idle limits, no
+    /// network; starts its idle process and pauses it. Returns its id and name.
+    /// </summary>
+    /// <exception cref="ShadowUnavailableException">The image is missing or the engine rejected the shadow; nothing is left behind.</exception>
+    public async Task<(string ShadowId, string ShadowName)> CreateWarmAsync(WarmShadowRequest request, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        await EnsureImageAsync(request.Workload, cancellationToken);
+
+        var name = ShadowLabels.WarmContainerName(request.Profile.ToString());
+        var memoryBytes = settings.WarmMemoryMiB * BytesPerMiB;
+        var hostNanoCpus = await HostNanoCpusAsync(cancellationToken);
+        var parameters = new CreateContainerParameters
+        {
+            Name = name,
+            Image = request.Workload.Image,
+            Entrypoint = ["sleep"],
+            Cmd = ["infinity"],
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [ShadowLabels.Shadow] = "true",
+                [ShadowLabels.Profile] = request.Profile.ToString(),
+                [ShadowLabels.Pool] = settings.Pool,
+                [ShadowLabels.Owner] = settings.InstanceName,
+                [ShadowLabels.State] = ShadowLabels.WarmState,
+                [ShadowLabels.Shape] = request.Workload.Shape,
+            },
+            HostConfig = HardenedHostConfig(request.Workload, memoryBytes, Math.Min(settings.WarmCpuMillicores * NanoCpusPerMillicore, hostNanoCpus), "none"),
+        };
+
+        string id;
+        try
+        {
+            id = (await docker.Containers.CreateContainerAsync(parameters, cancellationToken)).ID;
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ShadowUnavailableException($"the Docker engine rejected a warm {request.Profile} shadow from '{request.Workload.Image}': {DockerErrors.MessageOf(ex)}", ex);
+        }
+
+        try
+        {
+            await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
+            await StartLauncherAsync(id, request.Workload, cancellationToken);
+            await docker.Containers.PauseContainerAsync(id, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DockerApiException or ShadowUnavailableException or OperationCanceledException)
+        {
+            await RemoveAsync(id, CancellationToken.None);
+            if (ex is not DockerApiException docker)
+            {
+                throw;
+            }
+
+            throw new ShadowUnavailableException($"warm {request.Profile} shadow {name} did not start: {DockerErrors.MessageOf(docker)}", ex);
+        }
+
+        logger.LogInformation(
+            "Warmed shadow {ShadowId} ({ShadowName}) for profile {Profile} from {Image}",
+            id, name, request.Profile, request.Workload.Image);
+        return (id, name);
+    }
+
+    /// <summary>Returns whether the container exists and still has an unclaimed warm shadow's name.</summary>
+    public async Task<bool> IsUnclaimedWarmAsync(string containerId, CancellationToken cancellationToken) =>
+        await InspectOrNullAsync(containerId, cancellationToken) is { } container && ShadowLabels.IsWarmName(container.Name ?? "");
+
+    /// <summary>
+    /// Claims the warm shadow <paramref name="warmShadowId"/> for the request's attempt: renames it to the
+    /// attempt's name, unpauses it, applies the allocation with a live update, resets its peak memory
+    /// counter and starts the workload with the manifest's environment, through the shadow's waiting
+    /// launcher when this process has it and through a fresh exec otherwise.
+    /// </summary>
+    /// <exception cref="ShadowUnavailableException">
+    /// The shadow could not be claimed or run the workload. It is removed, so that the caller can start
+    /// the attempt cold under the same name.
+    /// </exception>
+    public async Task<ShadowClaim> ClaimWarmAsync(string warmShadowId, ShadowRequest request, CancellationToken cancellationToken)
+    {
+        var name = ShadowLabels.ContainerName(request.NegotiationId, request.Attempt);
+        var claimedAt = time.GetUtcNow();
+        try
+        {
+            // The rename is the claim: a PoolManager that restarts finds the attempt in the name.
+            // The three engine calls are independent; each costs milliseconds, so they run together.
+            await Task.WhenAll(
+                docker.Containers.RenameContainerAsync(warmShadowId, new ContainerRenameParameters { NewName = name }, cancellationToken),
+                docker.Containers.UnpauseContainerAsync(warmShadowId, cancellationToken),
+                ApplyAllocationAsync(warmShadowId, request, cancellationToken));
+            ResetPeakMemory(warmShadowId);
+            var execId = await StartThroughLauncherAsync(warmShadowId, request, cancellationToken)
+                ?? await StartWorkloadAsync(warmShadowId, request, cancellationToken);
+            return new ShadowClaim(warmShadowId, name, request.Workload.Image, ColdStart: false, claimedAt, execId);
+        }
+        catch (Exception ex) when (ex is DockerApiException or ShadowUnavailableException)
+        {
+            logger.LogWarning(
+                ex,
+                "Warm shadow {ShadowId} could not be claimed for negotiation {NegotiationId} attempt {Attempt}; removing it",
+                warmShadowId, request.NegotiationId, request.Attempt);
+            await RemoveAsync(warmShadowId, CancellationToken.None);
+            var reason = ex is DockerApiException docker ? DockerErrors.MessageOf(docker) : ex.Message;
+            throw new ShadowUnavailableException($"warm shadow {warmShadowId} could not be claimed: {reason}", ex);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var id in launchers.Keys)
+        {
+            DropLauncher(id);
+        }
+    }
+
+    /// <summary>
+    /// Starts the shadow's <see cref="WorkloadLauncher"/> as the workload's user, with its input held open
+    /// by this process.
+    /// </summary>
+    private async Task StartLauncherAsync(string containerId, ShadowWorkload workload, CancellationToken cancellationToken)
+    {
+        var exec = await docker.Exec.CreateContainerExecAsync(
+            containerId,
+            new ContainerExecCreateParameters { Cmd = [.. WorkloadLauncher.Command], User = workload.User ?? "", AttachStdin = true },
+            cancellationToken);
+        var input = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken);
+        launchers[containerId] = (exec.ID, input);
+
+        // The start returns before runc has the process running; pausing the shadow then makes the exec
+        // fail with code 126, so the caller pauses only once the engine reports it running.
+        var deadline = time.GetUtcNow().AddSeconds(10);
+        while (!(await docker.Exec.InspectContainerExecAsync(exec.ID, cancellationToken)).Running)
+        {
+            if (time.GetUtcNow() > deadline)
+            {
+                throw new ShadowUnavailableException($"the launcher of warm shadow {containerId} did not start within 10 s.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(2), time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Hands the workload to the shadow's waiting launcher and returns the launcher's exec id; null when
+    /// this process has no live launcher for the shadow or the workload cannot pass through one.
+    /// </summary>
+    private async Task<string?> StartThroughLauncherAsync(string containerId, ShadowRequest request, CancellationToken cancellationToken)
+    {
+        if (!launchers.TryRemove(containerId, out var launcher))
+        {
+            return null;
+        }
+
+        using (launcher.Input)
+        {
+            var line = WorkloadLauncher.InputLine(request.Workload.Command, request.Workload.Environment);
+            if (line is null || !(await docker.Exec.InspectContainerExecAsync(launcher.ExecId, cancellationToken)).Running)
+            {
+                return null;
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(line);
+            await launcher.Input.WriteAsync(bytes, 0, bytes.Length, cancellationToken);
+            launcher.Input.CloseWrite();
+        }
+
+        logger.LogInformation(
+            "Started workload {Command} through launcher exec {WorkloadExecId} in warm shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}",
+            request.Workload.Command, launcher.ExecId, containerId, request.NegotiationId, request.Attempt);
+        return launcher.ExecId;
+    }
+
+    private void DropLauncher(string containerId)
+    {
+        if (launchers.TryRemove(containerId, out var launcher))
+        {
+            launcher.Input.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Applies the request's allocation to a running container: memory with equal swap (no swap) and CPU,
+    /// capped at the host's CPUs.
+    /// </summary>
+    private async Task ApplyAllocationAsync(string containerId, ShadowRequest request, CancellationToken cancellationToken)
+    {
+        var memoryBytes = request.Allocation.MemoryMiB * BytesPerMiB;
+        var hostNanoCpus = await HostNanoCpusAsync(cancellationToken);
+        try
+        {
+            await docker.Containers.UpdateContainerAsync(
+                containerId,
+                new ContainerUpdateParameters
+                {
+                    Memory = memoryBytes,
+                    MemorySwap = memoryBytes,
+                    NanoCPUs = Math.Min(request.Allocation.CpuMillicores * NanoCpusPerMillicore, hostNanoCpus),
+                },
+                cancellationToken);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ShadowUnavailableException(
+                $"the Docker engine rejected {request.Allocation} for shadow {containerId}: {DockerErrors.MessageOf(ex)}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Resets the shadow's peak memory counter (cgroup v1 <c>memory.max_usage_in_bytes</c>) from the host,
+    /// so that the Validator's peak covers the workload and not the idle wait. Needs root on the Docker
+    /// host; where the file is missing or not writable the counter keeps the idle process's usage, which
+    /// is a few hundred KiB for <c>sleep</c> under tini, and a warning is logged once.
+    /// </summary>
+    private void ResetPeakMemory(string containerId)
+    {
+        var folders = options.Value.CgroupMemoryFolders.Count > 0 ? options.Value.CgroupMemoryFolders : (IList<string>)DefaultCgroupMemoryFolders;
+        foreach (var folder in folders)
+        {
+            foreach (var candidate in (string[])[Path.Combine(folder, containerId), Path.Combine(folder, $"docker-{containerId}.scope")])
+            {
+                var file = Path.Combine(candidate, "memory.max_usage_in_bytes");
+                if (!File.Exists(file))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    File.WriteAllText(file, "0");
+                    return;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    LogResetFailure(containerId, ex.Message);
+                    return;
+                }
+            }
+        }
+
+        LogResetFailure(containerId, $"no memory.max_usage_in_bytes under {string.Join(", ", folders)}");
+    }
+
+    private void LogResetFailure(string containerId, string error)
+    {
+        if (Interlocked.Increment(ref cgroupResetFailures) == 1)
+        {
+            logger.LogWarning(
+                "Could not reset the peak memory counter of claimed warm shadow {ShadowId} ({Error}); peaks of warm shadows include their idle process. Run the PoolManager as root on the Docker host or set Shadows:CgroupMemoryFolders",
+                containerId, error);
+        }
+    }
+
+    /// <summary>
+    /// Creates the internal network that shadows of tasks with ports join, unless it exists.
+    /// </summary>
+    private async Task EnsureInternalNetworkAsync(CancellationToken cancellationToken)
+    {
+        var network = options.Value.InternalNetwork;
+        try
+        {
+            var existing = await docker.Networks.InspectNetworkAsync(network, cancellationToken);
+            if (!existing.Internal)
+            {
+                throw new ShadowUnavailableException(
+                    $"Docker network '{network}' (Shadows:InternalNetwork) exists but is not internal, so shadows on it could reach other hosts; remove it or name another.");
+            }
+
+            return;
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+
+        try
+        {
+            await docker.Networks.CreateNetworkAsync(
+                new NetworksCreateParameters
+                {
+                    Name = network,
+                    Internal = true,
+                    Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ShadowLabels.Shadow] = "network" },
+                },
+                cancellationToken);
+            logger.LogInformation("Created internal Docker network {Network} for shadows of tasks with ports", network);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Created concurrently.
+        }
+    }
+
+    private HostConfig HardenedHostConfig(ShadowWorkload workload, long memoryBytes, long nanoCpus, string networkMode) => new()
+    {
+        Memory = memoryBytes,
+        // Swap equal to memory means no swap: the allocation is tried as the scheduler will enforce it.
+        MemorySwap = memoryBytes,
+        NanoCPUs = nanoCpus,
+        NetworkMode = networkMode,
+        PidsLimit = options.Value.PidsLimit,
+        SecurityOpt = ["no-new-privileges"],
+        CapDrop = ["ALL"],
+        CapAdd = [.. workload.Capabilities],
+        ReadonlyRootfs = workload.ReadOnlyRootFilesystem,
+        Init = true,
+    };
+
+    private static bool IsWarmBorn(ContainerInspectResponse container) =>
+        container.Config?.Labels is { } labels &&
+        labels.TryGetValue(ShadowLabels.State, out var state) && state == ShadowLabels.WarmState;
+
+    private static PoolShadow ToPoolShadow(ContainerListResponse entry)
+    {
+        var labels = entry.Labels is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : new Dictionary<string, string>(entry.Labels, StringComparer.Ordinal);
+        var name = (entry.Names?.FirstOrDefault() ?? "").TrimStart('/');
+        WorkloadProfile? profile = labels.TryGetValue(ShadowLabels.Profile, out var profileLabel) &&
+            Enum.TryParse<WorkloadProfile>(profileLabel, ignoreCase: false, out var parsedProfile) ? parsedProfile : null;
+
+        Guid? negotiationId = null;
+        int? attempt = null;
+        if (labels.TryGetValue(ShadowLabels.NegotiationId, out var negotiationLabel) && Guid.TryParse(negotiationLabel, out var labelled))
+        {
+            negotiationId = labelled;
+            attempt = labels.TryGetValue(ShadowLabels.Attempt, out var attemptLabel) &&
+                int.TryParse(attemptLabel, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsedAttempt) ? parsedAttempt : null;
+        }
+        else if (ShadowLabels.ParseContainerName(name) is { } claimed)
+        {
+            (negotiationId, attempt) = (claimed.NegotiationId, claimed.Attempt);
+        }
+
+        return new PoolShadow(
+            entry.ID,
+            name,
+            profile,
+            labels.GetValueOrDefault(ShadowLabels.Owner, ""),
+            ShadowLabels.IsWarmName(name),
+            labels.GetValueOrDefault(ShadowLabels.Shape),
+            negotiationId,
+            attempt,
+            new DateTimeOffset(DateTime.SpecifyKind(entry.Created, DateTimeKind.Utc)),
+            entry.State ?? "");
+    }
+}

@@ -1,0 +1,3 @@
+using EventShadow.PoolReplay;
+
+return ReplayCommand.Run(args, Console.Out, Console.Error);
