@@ -68,7 +68,8 @@ internal sealed class ShadowDocker(IDockerClient docker, TimeSpan callTimeout, T
         // Docker reports an exit code only once the process ended, or failed to start (126, 127).
         var ended = !exec.Running && exec.ExitCode is not null;
         var started = exec.Running || ended;
-        return new WorkloadState(true, started, ended ? exec.ExitCode : null, ended ? time.GetUtcNow() : null);
+        var program = exec.ProcessConfig?.Entrypoint is { Length: > 0 } entrypoint ? Path.GetFileName(entrypoint) : null;
+        return new WorkloadState(true, started, ended ? exec.ExitCode : null, ended ? time.GetUtcNow() : null, program);
     }
 
     /// <summary>

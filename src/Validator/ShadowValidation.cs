@@ -19,60 +19,114 @@ public sealed record ValidationReport(ValidationVerdict Verdict, ValidationMeasu
 }
 
 /// <summary>
-/// Validates a configured shadow through the Docker Engine API: checks that it runs, runs the readiness
-/// command until it passes, watches the workload, and reads the shadow's cgroup counters.
+/// Validates a configured shadow through the Docker Engine API with a validation suite: checks that it
+/// runs, runs the readiness check until it passes, runs the suite's smoke load, watches the workload,
+/// and reads the shadow's cgroup counters.
 /// </summary>
-public sealed class ShadowValidation(
+/// <remarks>
+/// The validation leaves the shadow running its workload. The smoke load has ended by then (it runs
+/// under <c>timeout</c>), and the suite's cleanup command has removed what it wrote, when the suite
+/// has one and the workload still runs. Removing the shadow is the PoolManager's job.
+/// </remarks>
+public sealed partial class ShadowValidation(
     IDockerClient docker, IOptions<ValidationOptions> options, TimeProvider time, ILogger<ShadowValidation> logger)
 {
     private const int OutputLimit = 300;
 
     /// <summary>
-    /// Validates the shadow of <paramref name="shadow"/>. Raises <see cref="TimeoutException"/> when the
-    /// Docker engine does not respond in time, so the whole validation never takes longer than
-    /// <see cref="ValidationOptions.ValidationTimeout"/>.
+    /// Validates <paramref name="shadow"/> with the suite of its workload profile.
     /// </summary>
-    public async Task<ValidationReport> ValidateAsync(ShadowConfigured shadow, CancellationToken cancellationToken)
+    public Task<ValidationReport> ValidateAsync(ShadowConfigured shadow, CancellationToken cancellationToken) =>
+        ValidateAsync(shadow, ValidationSuites.ForProfile(options.Value, shadow.Profile), cancellationToken);
+
+    /// <summary>
+    /// Validates <paramref name="shadow"/> with <paramref name="suite"/>. Raises <see cref="TimeoutException"/>
+    /// when the Docker engine does not respond in time, so the whole validation never takes longer than
+    /// <see cref="ValidationSuite.Timeout"/>.
+    /// </summary>
+    public async Task<ValidationReport> ValidateAsync(ShadowConfigured shadow, ValidationSuite suite, CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        var timeout = suite.Timeout(settings);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(settings.ValidationTimeout);
+        bounded.CancelAfter(timeout);
 
         ValidationObservation observation;
         try
         {
-            observation = await ObserveAsync(shadow, settings, bounded.Token);
+            observation = await ObserveAsync(shadow, suite, settings, bounded.Token);
         }
         catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
-                $"Validation of shadow {shadow.ShadowId} did not finish within {settings.ValidationTimeout.TotalSeconds:0} s because the Docker engine responds too slowly."), ex);
+                $"Validation of shadow {shadow.ShadowId} with suite {suite.Name} did not finish within {timeout.TotalSeconds:0} s because the Docker engine responds too slowly."), ex);
         }
 
         return new ValidationReport(ValidationRules.Decide(observation), ValidationRules.Measure(observation));
     }
 
-    private async Task<ValidationObservation> ObserveAsync(ShadowConfigured shadow, ValidationOptions settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns why <paramref name="shadow"/> cannot be validated now, such as a removed shadow or an
+    /// ended workload, as a sentence an operator can act on; null when its workload runs.
+    /// </summary>
+    public async Task<string?> FindProblemAsync(ShadowConfigured shadow, CancellationToken cancellationToken)
+    {
+        var calls = new ShadowDocker(docker, options.Value.DockerCallTimeout, time);
+        var container = await calls.InspectShadowAsync(shadow.ShadowId, cancellationToken);
+        if (ProblemOf(container, during: false) is { } problem)
+        {
+            return $"shadow {shadow.ShadowId} {problem}";
+        }
+
+        var workload = await calls.InspectWorkloadAsync(shadow.WorkloadExecId, cancellationToken);
+        if (!workload.Found)
+        {
+            return $"workload exec {shadow.WorkloadExecId} of shadow {shadow.ShadowId} was not found on the Docker engine, so there is no workload to validate";
+        }
+
+        if (workload.ExitCode is { } exitCode)
+        {
+            var program = workload.Program is { Length: > 0 } name ? $"the workload {name}" : "the workload";
+            var meaning = ValidationRules.DescribeExitCode(exitCode) is { } description ? $" ({description})" : "";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{program} in shadow {shadow.ShadowId} has already exited with code {exitCode}{meaning}; a validation needs a running workload");
+        }
+
+        return null;
+    }
+
+    private async Task<ValidationObservation> ObserveAsync(
+        ShadowConfigured shadow, ValidationSuite suite, ValidationOptions settings, CancellationToken cancellationToken)
     {
         var calls = new ShadowDocker(docker, settings.DockerCallTimeout, time);
         var startedAt = time.GetUtcNow();
-        var notRun = ReadinessOutcome.NotRun(shadow.Readiness, settings.ReadinessTimeout);
+        var probe = suite.Readiness ?? shadow.Readiness;
+        var notRun = ReadinessOutcome.NotRun(probe, suite.ReadinessTimeout);
 
         var container = await calls.InspectShadowAsync(shadow.ShadowId, cancellationToken);
         if (ProblemOf(container, during: false) is { } problem)
         {
             return new ValidationObservation(
                 shadow, problem, WorkloadState.NotFound, notRun, CgroupStats.Unknown,
-                container?.State?.OOMKilled ?? false, time.GetUtcNow() - startedAt);
+                container?.State?.OOMKilled ?? false, time.GetUtcNow() - startedAt, suite);
         }
 
         WarnIfLimitsDiffer(shadow, container!);
 
         var workload = await calls.InspectWorkloadAsync(shadow.WorkloadExecId, cancellationToken);
+        var program = workload.Program;
         var readiness = notRun;
-        if (IsRunning(workload) && shadow.Readiness is { } probe)
+        if (IsRunning(workload) && probe is not null)
         {
-            (readiness, workload) = await AwaitReadinessAsync(calls, shadow, probe, workload, startedAt + settings.ReadinessTimeout, settings, cancellationToken);
+            (readiness, workload) = await AwaitReadinessAsync(calls, shadow, probe, workload, startedAt + suite.ReadinessTimeout, suite.ReadinessTimeout, settings, cancellationToken);
+        }
+
+        // A task that runs to completion is its own load, so it gets no smoke load.
+        SmokeLoadObservation? smokeLoad = null;
+        if (IsRunning(workload) && readiness.Passed && suite.SmokeLoad is { } plan && !shadow.RunsToCompletion)
+        {
+            smokeLoad = await RunSmokeLoadAsync(calls, shadow, plan, settings, cancellationToken);
+            workload = await NextStateAsync(calls, shadow, workload, cancellationToken);
         }
 
         if (IsRunning(workload) && readiness.Passed)
@@ -83,11 +137,16 @@ public sealed class ShadowValidation(
         var observedUntil = time.GetUtcNow();
         var cgroup = await ReadCgroupAsync(calls, shadow, settings, cancellationToken);
 
+        if (smokeLoad is { Plan.Cleanup.Count: > 0 } && IsRunning(workload))
+        {
+            smokeLoad = smokeLoad with { CleanedUp = await CleanUpAsync(calls, shadow, smokeLoad.Plan, settings, cancellationToken) };
+        }
+
         // A shadow that stopped or vanished meanwhile explains an exec that failed or disappeared.
         container = await calls.InspectShadowAsync(shadow.ShadowId, cancellationToken);
         return new ValidationObservation(
             shadow, ProblemOf(container, during: true), workload, readiness, cgroup,
-            container?.State?.OOMKilled ?? false, observedUntil - startedAt);
+            container?.State?.OOMKilled ?? false, observedUntil - startedAt, suite, smokeLoad, program);
     }
 
     /// <summary>
@@ -100,6 +159,7 @@ public sealed class ShadowValidation(
         ReadinessProbe probe,
         WorkloadState workload,
         DateTimeOffset deadline,
+        TimeSpan timeout,
         ValidationOptions settings,
         CancellationToken cancellationToken)
     {
@@ -112,7 +172,7 @@ public sealed class ShadowValidation(
             var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
-                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, null, attempts, lastExitCode, lastOutput), workload);
+                return (new ReadinessOutcome(probe, timeout, null, attempts, lastExitCode, lastOutput), workload);
             }
 
             ExecResult result;
@@ -126,14 +186,14 @@ public sealed class ShadowValidation(
                 logger.LogWarning(
                     "Docker rejected the readiness command in shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: {Error}",
                     shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, ex.ResponseBody);
-                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, null, attempts, lastExitCode, lastOutput), workload);
+                return (new ReadinessOutcome(probe, timeout, null, attempts, lastExitCode, lastOutput), workload);
             }
 
             attempts++;
             if (result.Succeeded)
             {
                 var timeToReady = time.GetUtcNow() - shadow.ConfiguredAt;
-                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, timeToReady < TimeSpan.Zero ? TimeSpan.Zero : timeToReady, attempts, 0, null), workload);
+                return (new ReadinessOutcome(probe, timeout, timeToReady < TimeSpan.Zero ? TimeSpan.Zero : timeToReady, attempts, 0, null), workload);
             }
 
             if (result.Finished)
@@ -149,7 +209,7 @@ public sealed class ShadowValidation(
             workload = await NextStateAsync(calls, shadow, workload, cancellationToken);
             if (!IsRunning(workload))
             {
-                return (new ReadinessOutcome(probe, settings.ReadinessTimeout, null, attempts, lastExitCode, lastOutput), workload);
+                return (new ReadinessOutcome(probe, timeout, null, attempts, lastExitCode, lastOutput), workload);
             }
 
             var pause = Min(settings.PollInterval, deadline - time.GetUtcNow());
@@ -194,7 +254,7 @@ public sealed class ShadowValidation(
         ShadowDocker calls, ShadowConfigured shadow, WorkloadState previous, CancellationToken cancellationToken)
     {
         var next = await calls.InspectWorkloadAsync(shadow.WorkloadExecId, cancellationToken);
-        return next.Found ? next : previous;
+        return next.Found ? next with { Program = next.Program ?? previous.Program } : previous;
     }
 
     /// <summary>

@@ -7,11 +7,13 @@ using Microsoft.Extensions.Options;
 namespace EventShadow.Validator;
 
 /// <summary>
-/// Validates every configured shadow and appends <see cref="ValidationPassed"/> or <see cref="ValidationFailed"/>
-/// to the negotiation's stream, once per <see cref="ShadowConfigured"/> message.
+/// Validates every configured shadow with the suite of its workload profile and appends
+/// <see cref="ValidationPassed"/> or <see cref="ValidationFailed"/> to the negotiation's stream, once
+/// per <see cref="ShadowConfigured"/> message.
 /// </summary>
 public sealed class ValidateShadowConsumer(
-    ShadowValidation validation, NegotiationEventWriter writer, ILogger<ValidateShadowConsumer> logger) : IConsumer<ShadowConfigured>
+    ShadowValidation validation, ValidationScheduler scheduler, NegotiationEventWriter writer, ILogger<ValidateShadowConsumer> logger)
+    : IConsumer<ShadowConfigured>
 {
     /// <summary>
     /// Name under which processed messages are recorded.
@@ -38,7 +40,7 @@ public sealed class ValidateShadowConsumer(
         ValidationReport report;
         try
         {
-            report = await validation.ValidateAsync(shadow, context.CancellationToken);
+            report = await scheduler.RunAsync(shadow.ShadowId, token => validation.ValidateAsync(shadow, token), context.CancellationToken);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
@@ -90,19 +92,12 @@ public sealed class ValidateShadowConsumer(
                 shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, failure, elapsed.TotalSeconds,
                 measurements.PeakMemoryMiB, shadow.Allocation.MemoryMiB, measurements.OomKillCount, string.Join("; ", report.Verdict.Reasons));
         }
-        else if (measurements.TimeToReadySeconds is { } timeToReady)
-        {
-            logger.LogInformation(
-                "Validated shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: Passed after {ElapsedSeconds:0.0} s, peak memory {PeakMemoryMiB} MiB of {MemoryLimitMiB} MiB, ready {TimeToReadySeconds} s after its start",
-                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, elapsed.TotalSeconds,
-                measurements.PeakMemoryMiB, shadow.Allocation.MemoryMiB, timeToReady);
-        }
         else
         {
             logger.LogInformation(
-                "Validated shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: Passed after {ElapsedSeconds:0.0} s, peak memory {PeakMemoryMiB} MiB of {MemoryLimitMiB} MiB, no readiness command",
-                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, elapsed.TotalSeconds,
-                measurements.PeakMemoryMiB, shadow.Allocation.MemoryMiB);
+                "Validated shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} with suite {Suite}: Passed after {ElapsedSeconds:0.0} s, peak memory {PeakMemoryMiB} MiB of {MemoryLimitMiB} MiB, ready after {TimeToReadySeconds} s (none without readiness check), smoke load: {SmokeLoad}",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, measurements.Suite, elapsed.TotalSeconds,
+                measurements.PeakMemoryMiB, shadow.Allocation.MemoryMiB, measurements.TimeToReadySeconds, measurements.SmokeLoad?.Summary ?? "none");
         }
     }
 }

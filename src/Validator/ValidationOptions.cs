@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace EventShadow.Validator;
 
 /// <summary>
-/// How long and how closely a shadow is watched, from the <c>Validation</c> configuration section.
+/// How long and how closely a shadow is watched, and the validation suites, from the <c>Validation</c>
+/// configuration section.
 /// </summary>
 public sealed class ValidationOptions
 {
@@ -40,6 +41,12 @@ public sealed class ValidationOptions
     [Range(1, 300, ErrorMessage = "Validation:DockerCallTimeoutSeconds must be between 1 and 300 seconds.")]
     public int DockerCallTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Validation suites by name (case-insensitive). After binding, the built-in suites fill in every
+    /// suite and setting the configuration leaves out.
+    /// </summary>
+    public IDictionary<string, ValidationSuiteOptions> Suites { get; set; } = new Dictionary<string, ValidationSuiteOptions>(StringComparer.OrdinalIgnoreCase);
+
     public TimeSpan ReadinessTimeout => TimeSpan.FromSeconds(ReadinessTimeoutSeconds);
 
     public TimeSpan Watch => TimeSpan.FromSeconds(WatchSeconds);
@@ -49,8 +56,9 @@ public sealed class ValidationOptions
     public TimeSpan DockerCallTimeout => TimeSpan.FromSeconds(DockerCallTimeoutSeconds);
 
     /// <summary>
-    /// Upper bound of one whole validation: the readiness timeout and the watch, plus time for the Docker
-    /// calls before, between and after them (checking the shadow, the last probe and poll, reading the cgroup).
+    /// Upper bound of one whole validation without smoke load: the readiness timeout and the watch, plus
+    /// time for the Docker calls before, between and after them (checking the shadow, the last probe and
+    /// poll, reading the cgroup). <see cref="ValidationSuite.Timeout"/> adds a suite's smoke load.
     /// </summary>
     public TimeSpan ValidationTimeout => ReadinessTimeout + Watch + (4 * DockerCallTimeout);
 }
@@ -62,8 +70,10 @@ public static class ValidationOptionsSetup
 {
     public static OptionsBuilder<ValidationOptions> AddValidationOptions(this IServiceCollection services)
     {
+        services.AddSingleton<IValidateOptions<ValidationOptions>, ValidationSuitesValidator>();
         return services.AddOptions<ValidationOptions>()
             .BindConfiguration(ValidationOptions.SectionName)
+            .PostConfigure(DefaultValidationSuites.ApplyTo)
             .ValidateDataAnnotations()
             .Validate(
                 options => options.PollMilliseconds < options.ReadinessTimeoutSeconds * 1000,

@@ -16,6 +16,9 @@ namespace EventShadow.Validator;
 /// <param name="Cgroup">Counters read from the shadow's cgroup at the end.</param>
 /// <param name="DockerReportedOomKill">Docker's <c>State.OOMKilled</c> flag of the shadow.</param>
 /// <param name="Observed">Time from the start of the validation to the end of observation.</param>
+/// <param name="Suite">The suite that ran; null for a validation without suite, which has no smoke load or thresholds.</param>
+/// <param name="SmokeLoad">What the suite's smoke load did; null when it has none or it did not run.</param>
+/// <param name="WorkloadProgram">Program of the workload process as Docker reports it, such as <c>redis-server</c>; null when unknown.</param>
 public sealed record ValidationObservation(
     ShadowConfigured Shadow,
     string? ShadowProblem,
@@ -23,7 +26,10 @@ public sealed record ValidationObservation(
     ReadinessOutcome Readiness,
     CgroupStats Cgroup,
     bool DockerReportedOomKill,
-    TimeSpan Observed);
+    TimeSpan Observed,
+    ValidationSuite? Suite = null,
+    SmokeLoadObservation? SmokeLoad = null,
+    string? WorkloadProgram = null);
 
 /// <summary>
 /// The workload process, as Docker's exec inspection shows it.
@@ -32,7 +38,8 @@ public sealed record ValidationObservation(
 /// <param name="Started">The process was started: it runs, or it ran and has an exit code.</param>
 /// <param name="ExitCode">Exit code once the process ended, null while it runs.</param>
 /// <param name="EndSeenAt">When the validation first saw the process ended.</param>
-public sealed record WorkloadState(bool Found, bool Started, long? ExitCode, DateTimeOffset? EndSeenAt)
+/// <param name="Program">File name of the program the exec runs, such as <c>redis-server</c>; null when unknown.</param>
+public sealed record WorkloadState(bool Found, bool Started, long? ExitCode, DateTimeOffset? EndSeenAt, string? Program = null)
 {
     public static readonly WorkloadState NotFound = new(false, false, null, null);
 
@@ -80,7 +87,7 @@ public sealed record ValidationVerdict(ValidationFailure? Failure, IReadOnlyList
 /// <summary>
 /// Turns an observation into a verdict and measurements. Pure, so that every rule has a unit test.
 /// </summary>
-public static class ValidationRules
+public static partial class ValidationRules
 {
     /// <summary>
     /// Share of throttled CFS periods from which a failure also reports CPU throttling, because then
@@ -92,7 +99,7 @@ public static class ValidationRules
     /// Decides the verdict. The order matters because the saga renegotiates memory only on
     /// <see cref="ValidationFailure.OutOfMemory"/>: any OOM kill wins, then a workload or shadow that
     /// ended (unless a task that runs to completion exited with code 0), then a readiness command that
-    /// never passed.
+    /// never passed, then a smoke load that failed, then too little memory headroom.
     /// </summary>
     public static ValidationVerdict Decide(ValidationObservation observation)
     {
@@ -103,7 +110,21 @@ public static class ValidationRules
         }
 
         List<string> reasons = [PrimaryReason(failure.Value, observation)];
-        if (ThrottlingReason(observation) is { } throttling)
+
+        // After an OOM kill or an exit, the smoke load's own error shows what the workload was doing.
+        if (failure is ValidationFailure.OutOfMemory or ValidationFailure.Exited && observation.SmokeLoad is { Failed: true } load)
+        {
+            reasons.Add(SmokeLoadReason(load, observation));
+        }
+
+        if (failure == ValidationFailure.SmokeLoadFailed && observation.SmokeLoad is { } smokeLoad)
+        {
+            if (SmokeLoadThrottlingReason(smokeLoad, observation) is { } smokeThrottling)
+            {
+                reasons.Add(smokeThrottling);
+            }
+        }
+        else if (ThrottlingReason(observation) is { } throttling)
         {
             reasons.Add(throttling);
         }
@@ -126,7 +147,10 @@ public static class ValidationRules
             TimeToReadySeconds: observation.Readiness.TimeToReady is { } ready ? Math.Round(ready.TotalSeconds, 2) : null,
             ThrottledPeriods: observation.Cgroup.ThrottledPeriods ?? 0,
             TotalPeriods: observation.Cgroup.CpuPeriods ?? 0,
-            WatchedSeconds: Math.Round(observation.Observed.TotalSeconds, 2));
+            WatchedSeconds: Math.Round(observation.Observed.TotalSeconds, 2),
+            Suite: observation.Suite?.Name,
+            SmokeLoad: observation.SmokeLoad?.ToMeasurements(),
+            MemoryHeadroomPercent: HeadroomPercent(observation) is { } headroom ? Math.Round(headroom, 1) : null);
     }
 
     /// <summary>
@@ -183,16 +207,30 @@ public static class ValidationRules
             return ValidationFailure.Exited;
         }
 
-        return observation.Readiness.Passed ? null : ValidationFailure.NotReady;
+        if (!observation.Readiness.Passed)
+        {
+            return ValidationFailure.NotReady;
+        }
+
+        if (observation.SmokeLoad is { } load && (load.Failed || BelowMinimumThroughput(load)))
+        {
+            return ValidationFailure.SmokeLoadFailed;
+        }
+
+        // NOTE: too little headroom reuses OutOfMemory so that the saga grows memory, but the saga's
+        // rationale then speaks of an OOM kill with 0 kills; a failure kind of its own would fix that.
+        return IsHeadroomFailure(observation) ? ValidationFailure.OutOfMemory : null;
     }
 
     private static string PrimaryReason(ValidationFailure failure, ValidationObservation observation)
     {
         return failure switch
         {
+            ValidationFailure.OutOfMemory when OomKillCount(observation) == 0 => HeadroomReason(observation),
             ValidationFailure.OutOfMemory => OutOfMemoryReason(observation),
             ValidationFailure.Exited => ExitedReason(observation),
             ValidationFailure.NotReady => NotReadyReason(observation.Readiness),
+            ValidationFailure.SmokeLoadFailed => SmokeLoadReason(observation.SmokeLoad!, observation),
             _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, "Unknown validation failure."),
         };
     }
@@ -211,7 +249,9 @@ public static class ValidationRules
         }
 
         var processes = count == 1 ? "1 process" : string.Create(CultureInfo.InvariantCulture, $"{count} processes");
-        return string.Create(CultureInfo.InvariantCulture, $"the kernel killed {processes} for exceeding the {limit} MiB memory limit; {peak}");
+        var when = OomPhase(observation) is { } phase ? $" {phase}" : "";
+        var outcome = WorkloadOutcome(observation) is { } workload ? $"; {workload}" : "";
+        return string.Create(CultureInfo.InvariantCulture, $"the kernel killed {processes} for exceeding the {limit} MiB memory limit{when}; {peak}{outcome}");
     }
 
     private static string ExitedReason(ValidationObservation observation)
@@ -237,8 +277,10 @@ public static class ValidationRules
         var meaning = DescribeExitCode(code) is { } description ? $" ({description})" : "";
         var seenAt = workload.EndSeenAt ?? shadow.ConfiguredAt;
         var afterStart = Math.Max(0, (seenAt - shadow.ConfiguredAt).TotalSeconds);
+        var program = observation.WorkloadProgram is { Length: > 0 } name ? $"the workload {name}" : "the workload";
+        var duringLoad = observation.SmokeLoad is { } load && seenAt >= load.StartedAt ? $", after the {load.Plan.Name} smoke load started" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"the workload exited with code {code}{meaning} within {afterStart:0.0} s of its start (seen ended at {seenAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)");
+            $"{program} exited with code {code}{meaning} within {afterStart:0.0} s of its start (seen ended at {seenAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z){duringLoad}");
     }
 
     private static string NotReadyReason(ReadinessOutcome readiness)

@@ -5,7 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace EventShadow.Validator;
 
 /// <summary>
-/// The Validator service: consumes <c>ShadowConfigured</c>, validates the shadow and appends the verdict.
+/// The Validator service: consumes <c>ShadowConfigured</c> and <c>ValidateShadow</c>, validates the
+/// shadow with its suite and appends the verdict.
 /// </summary>
 public static class ValidatorApplication
 {
@@ -20,10 +21,12 @@ public static class ValidatorApplication
         builder.Services.AddValidationOptions();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ShadowValidation>();
+        builder.Services.AddSingleton<ValidationScheduler>();
 
         builder.Services.AddServiceBus(bus =>
         {
             bus.AddConsumer<ValidateShadowConsumer, ValidateShadowConsumerDefinition>();
+            bus.AddConsumer<OnDemandValidationConsumer, OnDemandValidationConsumerDefinition>();
         });
 
         var app = builder.Build();

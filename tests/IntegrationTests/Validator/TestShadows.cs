@@ -27,11 +27,18 @@ internal sealed class TestShadows : IAsyncDisposable
     public IDockerClient Docker { get; }
 
     /// <summary>
-    /// Creates and starts a shadow, starts <paramref name="workload"/> in it and returns the event the
-    /// PoolManager would append for it.
+    /// Creates and starts a shadow with <paramref name="capabilities"/> added back, starts
+    /// <paramref name="workload"/> in it as <paramref name="user"/> (root when null) and returns the event
+    /// the PoolManager would append for it.
     /// </summary>
     public async Task<ShadowConfigured> StartAsync(
-        ResourceAllocation allocation, IReadOnlyList<string> workload, ReadinessProbe? readiness, Guid? negotiationId = null)
+        ResourceAllocation allocation,
+        IReadOnlyList<string> workload,
+        ReadinessProbe? readiness,
+        Guid? negotiationId = null,
+        string? user = null,
+        WorkloadProfile? profile = null,
+        IReadOnlyList<string>? capabilities = null)
     {
         using var timeout = new CancellationTokenSource(CallTimeout);
         var memoryBytes = allocation.MemoryMiB * 1024L * 1024L;
@@ -51,6 +58,7 @@ internal sealed class TestShadows : IAsyncDisposable
                     NanoCPUs = allocation.CpuMillicores * 1_000_000L,
                     NetworkMode = "none",
                     CapDrop = ["ALL"],
+                    CapAdd = [.. capabilities ?? []],
                     PidsLimit = 256,
                 },
             }, timeout.Token);
@@ -66,6 +74,7 @@ internal sealed class TestShadows : IAsyncDisposable
         var exec = await Docker.Exec.CreateContainerExecAsync(created.ID, new ContainerExecCreateParameters
         {
             Cmd = [.. workload],
+            User = user ?? "",
         }, timeout.Token);
         try
         {
@@ -81,7 +90,45 @@ internal sealed class TestShadows : IAsyncDisposable
         Assert.True(started.Running || started.ExitCode is not null, $"workload `{string.Join(' ', workload)}` did not start in shadow {created.ID}");
 
         return new ShadowConfigured(
-            negotiationId ?? Guid.NewGuid(), 1, created.ID, allocation, exec.ID, readiness, DateTimeOffset.UtcNow);
+            negotiationId ?? Guid.NewGuid(), 1, created.ID, allocation, exec.ID, readiness, DateTimeOffset.UtcNow, Profile: profile);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> in a shadow as <paramref name="user"/> and returns its exit code and output.
+    /// </summary>
+    public async Task<(long ExitCode, string Output)> ExecAsync(string shadowId, IReadOnlyList<string> command, string? user = null)
+    {
+        using var timeout = new CancellationTokenSource(CallTimeout);
+        var exec = await Docker.Exec.CreateContainerExecAsync(shadowId, new ContainerExecCreateParameters
+        {
+            Cmd = [.. command],
+            User = user ?? "",
+            AttachStdout = true,
+            AttachStderr = true,
+        }, timeout.Token);
+
+        string output;
+        string errorOutput;
+        using (var stream = await Docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), timeout.Token))
+        {
+            (output, errorOutput) = await stream.ReadOutputToEndAsync(timeout.Token);
+        }
+
+        var inspected = await Docker.Exec.InspectContainerExecAsync(exec.ID, timeout.Token);
+        while (inspected.Running)
+        {
+            await Task.Delay(20, timeout.Token);
+            inspected = await Docker.Exec.InspectContainerExecAsync(exec.ID, timeout.Token);
+        }
+
+        return (inspected.ExitCode ?? -1, output + errorOutput);
+    }
+
+    /// <summary>Removes a shadow at once, as the PoolManager does when it releases one.</summary>
+    public async Task RemoveAsync(string shadowId)
+    {
+        using var timeout = new CancellationTokenSource(CallTimeout);
+        await Docker.Containers.RemoveContainerAsync(shadowId, new ContainerRemoveParameters { Force = true }, timeout.Token);
     }
 
     /// <summary>

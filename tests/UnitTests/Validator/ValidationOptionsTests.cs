@@ -75,7 +75,9 @@ public sealed class ValidationOptionsTests
     public void Consumer_definition_limits_concurrent_validations()
     {
         var definition = new ValidateShadowConsumerDefinition(Options.Create(new ValidationOptions { MaxConcurrentValidations = 3 }));
+        var onDemand = new OnDemandValidationConsumerDefinition(Options.Create(new ValidationOptions { MaxConcurrentValidations = 3 }));
 
         Assert.Equal(3, definition.ConcurrentMessageLimit);
+        Assert.Equal(3, onDemand.ConcurrentMessageLimit);
     }
 }

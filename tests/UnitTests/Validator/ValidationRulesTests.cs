@@ -60,7 +60,7 @@ public sealed class ValidationRulesTests
         var verdict = ValidationRules.Decide(observation);
 
         Assert.Equal(ValidationFailure.OutOfMemory, verdict.Failure);
-        Assert.Equal("the kernel killed 3 processes for exceeding the 256 MiB memory limit; peak use 256 MiB", Assert.Single(verdict.Reasons));
+        Assert.Equal("the kernel killed 3 processes for exceeding the 256 MiB memory limit; peak use 256 MiB; the workload kept running", Assert.Single(verdict.Reasons));
     }
 
     [Fact]
