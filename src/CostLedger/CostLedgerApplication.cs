@@ -1,9 +1,10 @@
+using EventShadow.Costs.Pricing;
 using EventShadow.Hosting;
 
 namespace EventShadow.CostLedger;
 
 /// <summary>
-/// The CostLedger process: prices every shadow when it is released.
+/// The CostLedger process: prices every released shadow, committed allocation and idle warm shadow.
 /// </summary>
 public static class CostLedgerApplication
 {
@@ -16,9 +17,16 @@ public static class CostLedgerApplication
             .BindConfiguration(PricingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<CurrentPriceList>();
+        builder.Services.AddSingleton<NegotiationFactsReader>();
 
         builder.Services.AddEventStore();
-        builder.Services.AddServiceBus(bus => bus.AddConsumer<PriceShadowConsumer>());
+        builder.Services.AddServiceBus(bus =>
+        {
+            bus.AddConsumer<PriceShadowConsumer>();
+            bus.AddConsumer<PriceCommitmentConsumer>();
+            bus.AddConsumer<PriceIdleShadowConsumer>();
+        });
 
         var app = builder.Build();
         app.MapServiceHealthChecks();

@@ -1,43 +1,42 @@
 using EventShadow.Contracts;
+using EventShadow.Costs.Rules;
 using EventShadow.Hosting;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace EventShadow.CostLedger;
 
 /// <summary>
-/// Records what each released shadow cost, once per release.
+/// Records what each released shadow cost for its whole life, once per release.
 /// </summary>
 public sealed class PriceShadowConsumer(
     NegotiationEventWriter events,
-    IOptionsMonitor<PricingOptions> pricing,
+    NegotiationFactsReader facts,
+    CurrentPriceList prices,
     ILogger<PriceShadowConsumer> logger)
     : IConsumer<ShadowReleased>
 {
-    public const string PoolName = "default";
-
     private const string ConsumerName = "cost-ledger";
 
     public async Task Consume(ConsumeContext<ShadowReleased> context)
     {
         var released = context.Message;
-        var prices = pricing.CurrentValue;
-
-        // NOTE: shadows do not record their pool yet, so every shadow is priced in the default pool.
-        if (!prices.Pools.TryGetValue(PoolName, out var price))
+        if (await events.WasProcessedAsync(ConsumerName, context))
         {
-            throw new InvalidOperationException($"Pricing:Pools has no '{PoolName}' pool, so shadow {released.ShadowId} cannot be priced.");
+            return;
         }
 
-        var (seconds, cost) = ShadowPricing.Price(released, price);
-        var recorded = new ShadowCostRecorded(
-            released.NegotiationId, released.Attempt, released.ShadowId, seconds, cost, prices.Currency, PoolName, prices.Version);
+        var negotiation = await facts.ReadBeforeAsync(
+            released.NegotiationId,
+            @event => @event is ShadowReleased other && other.ShadowId == released.ShadowId && other.Attempt == released.Attempt,
+            context.CancellationToken);
+        var recorded = CostRules.PriceShadowRun(released, negotiation, prices.Get());
 
         if (await events.AppendOnceAsync(ConsumerName, context, released.NegotiationId, recorded))
         {
             logger.LogInformation(
-                "Shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} ran {Seconds:0.0} s at {Allocation}: {Cost} {Currency}",
-                released.ShadowId, released.NegotiationId, released.Attempt, seconds, released.Allocation, cost, prices.Currency);
+                "Shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} ran {Seconds:0.0} s at {Allocation} in pool {Pool}: {Cost} {Currency} at price list {PriceList}",
+                released.ShadowId, released.NegotiationId, released.Attempt, recorded.ShadowSeconds, released.Allocation,
+                recorded.Pool, recorded.Cost, recorded.Currency, recorded.PriceList);
         }
     }
 }
