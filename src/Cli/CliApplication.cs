@@ -53,6 +53,14 @@ public static class CliApplication
             config.AddCommand<ListCommand>("list")
                 .WithDescription("List negotiations, optionally by status.")
                 .WithExample("list", "--status", "Failed", "--limit", "50");
+            config.AddBranch<CostsSettings>("costs", costs =>
+            {
+                costs.SetDescription("Show cost history by day, pool, profile or negotiation, or replay it with another price list.");
+                costs.SetDefaultCommand<CostsCommand>();
+                costs.AddCommand<CostReplayCommand>("replay")
+                    .WithDescription("Rebuild cost history from the event stream with another price list and window, showing progress.")
+                    .WithExample("costs", "replay", "--prices", "prices.json", "--from", "2026-11-01", "--to", "2026-11-30", "--chart", "november.png");
+            });
         });
 
         return app;

@@ -11,3 +11,10 @@ namespace EventShadow.Contracts;
 /// <param name="Definition">The definition as text: Kubernetes YAML, docker-compose YAML or JSON.</param>
 /// <param name="SourceName">Where the definition came from, such as a file name; used in hint provenance.</param>
 public sealed record SubmitPartialTask(Guid NegotiationId, string Definition, string? SourceName);
+
+/// <summary>
+/// A negotiation's deadline, or its current attempt's, passed without a result. The Negotiator's
+/// deadline watcher publishes it for the saga; it is not stored, as the saga's answer is.
+/// </summary>
+/// <param name="Attempt">The attempt that was current when the deadline was found passed.</param>
+public sealed record NegotiationDeadlinePassed(Guid NegotiationId, int Attempt, DateTimeOffset DeadlineAt);

@@ -38,6 +38,9 @@ public sealed record RequirementsAnalyzed(
 /// <param name="RunsToCompletion">
 /// True for a task that ends by itself, such as a Kubernetes Job: its exit with code 0 is success.
 /// </param>
+/// <param name="Pool">Resource pool that leased the allocation's capacity for this attempt.</param>
+/// <param name="Alternatives">Other allocations the Negotiator could have proposed, best first.</param>
+/// <param name="Gpus">GPUs the task asks for, leased with the allocation.</param>
 public sealed record AllocationProposed(
     Guid NegotiationId,
     int Attempt,
@@ -45,7 +48,10 @@ public sealed record AllocationProposed(
     string Rationale,
     WorkloadProfile Profile,
     ContainerSpec Container,
-    bool RunsToCompletion = false);
+    bool RunsToCompletion = false,
+    string Pool = "default",
+    IReadOnlyList<AllocationAlternative>? Alternatives = null,
+    int Gpus = 0);
 
 /// <summary>
 /// The PoolManager took a shadow container for an attempt and is configuring it.
@@ -72,6 +78,7 @@ public sealed record ReadinessProbe(IReadOnlyList<string> Command, string? User)
 /// <param name="WorkloadExecId">Docker exec id of the workload process, so its exit can be observed.</param>
 /// <param name="Readiness">How to tell the workload is ready; null when it has no readiness check.</param>
 /// <param name="RunsToCompletion">Copied from the proposal: an exit with code 0 passes validation.</param>
+/// <param name="Profile">Copied from the proposal: selects the validation suite. Null in events recorded before it was copied.</param>
 public sealed record ShadowConfigured(
     Guid NegotiationId,
     int Attempt,
@@ -80,7 +87,8 @@ public sealed record ShadowConfigured(
     string WorkloadExecId,
     ReadinessProbe? Readiness,
     DateTimeOffset ConfiguredAt,
-    bool RunsToCompletion = false);
+    bool RunsToCompletion = false,
+    WorkloadProfile? Profile = null);
 
 /// <summary>
 /// No shadow could be configured for an attempt; <paramref name="Reason"/> says why and what to change.
@@ -103,6 +111,11 @@ public sealed record ShadowUnavailable(Guid NegotiationId, int Attempt, string R
 /// <param name="ThrottledPeriods">CFS periods in which the shadow was throttled.</param>
 /// <param name="TotalPeriods">CFS periods elapsed while the shadow ran.</param>
 /// <param name="WatchedSeconds">Seconds from the start of the validation to the end of observation.</param>
+/// <param name="Suite">Name of the validation suite that ran; null in measurements recorded before suites.</param>
+/// <param name="SmokeLoad">What the suite's smoke load did; null when the suite has none or it did not run.</param>
+/// <param name="MemoryHeadroomPercent">
+/// Share of the memory limit still free at peak use, page cache included; null when the peak was not measured.
+/// </param>
 public sealed record ValidationMeasurements(
     bool Started,
     bool StayedUp,
@@ -113,7 +126,10 @@ public sealed record ValidationMeasurements(
     double? TimeToReadySeconds,
     long ThrottledPeriods,
     long TotalPeriods,
-    double WatchedSeconds);
+    double WatchedSeconds,
+    string? Suite = null,
+    SmokeLoadMeasurements? SmokeLoad = null,
+    double? MemoryHeadroomPercent = null);
 
 /// <summary>
 /// Why a validation failed, so that the saga can renegotiate the right resource.
@@ -123,6 +139,9 @@ public enum ValidationFailure
     OutOfMemory,
     NotReady,
     Exited,
+
+    /// <summary>The suite's smoke load failed, timed out or fell below its threshold, without an OOM kill.</summary>
+    SmokeLoadFailed,
 }
 
 public sealed record ValidationPassed(
@@ -143,11 +162,16 @@ public sealed record ValidationFailed(
 /// <summary>
 /// The negotiation ended with a validated allocation.
 /// </summary>
+/// <param name="Allocation">What the scheduler should launch: the tried allocation, or less when the trial's peak allows.</param>
+/// <param name="Rationale">Why this allocation, when it differs from the one tried.</param>
 public sealed record AllocationCommitted(
     Guid NegotiationId,
     int Attempt,
     ResourceAllocation Allocation,
-    DateTimeOffset CommittedAt);
+    DateTimeOffset CommittedAt,
+    string? Rationale = null,
+    string Pool = "default",
+    int Gpus = 0);
 
 /// <summary>
 /// The negotiation ended without an allocation; <paramref name="Reason"/> says why.
@@ -174,7 +198,11 @@ public sealed record ShadowReleased(
 /// </summary>
 /// <param name="ShadowSeconds">Seconds from claim to release.</param>
 /// <param name="Cost">Price of those seconds at the allocation's CPU and memory, in <paramref name="Currency"/>.</param>
-/// <param name="PriceList">Version of the price list used.</param>
+/// <param name="PriceList">Every price list version used, in order, separated by commas.</param>
+/// <param name="Profile">Workload profile of the negotiation; null in costs recorded before it was kept.</param>
+/// <param name="Segments">The lifetime split by UTC day and price list version; null in costs recorded before the split.</param>
+/// <param name="ColdStart">Whether the shadow was created on demand rather than taken warm; null when its claim is unknown.</param>
+/// <param name="TimeToReadySeconds">The attempt's measured time to ready, when validation measured one.</param>
 public sealed record ShadowCostRecorded(
     Guid NegotiationId,
     int Attempt,
@@ -183,4 +211,8 @@ public sealed record ShadowCostRecorded(
     decimal Cost,
     string Currency,
     string Pool,
-    string PriceList);
+    string PriceList,
+    WorkloadProfile? Profile = null,
+    IReadOnlyList<CostSegment>? Segments = null,
+    bool? ColdStart = null,
+    double? TimeToReadySeconds = null);

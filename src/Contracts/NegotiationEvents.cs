@@ -19,5 +19,16 @@ public static class NegotiationEvents
         typeof(NegotiationFailed),
         typeof(ShadowReleased),
         typeof(ShadowCostRecorded),
+        typeof(UsageRecorded),
+        typeof(AllocationReleased),
+        typeof(CommittedAllocationPriced),
+        typeof(WarmShadowIdled),
+        typeof(IdleShadowCostRecorded),
+
+        // On-demand validations, each in a stream of its own keyed by the validation id.
+        typeof(ValidateShadow),
+        typeof(ValidationStarted),
+        typeof(ValidationCompleted),
+        typeof(ValidationRejected),
     ];
 }

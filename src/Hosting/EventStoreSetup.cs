@@ -50,6 +50,7 @@ public static class EventStoreSetup
 
                 store.Events.StreamIdentity = StreamIdentity.AsGuid;
                 store.Events.AddEventTypes(NegotiationEvents.All);
+                store.Events.AddEventTypes(ShadowPoolEvents.All);
 
                 store.Schema.For<ProcessedMessage>().Identity(message => message.Id);
 

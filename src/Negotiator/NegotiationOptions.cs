@@ -36,6 +36,37 @@ public sealed class NegotiationOptions : IValidatableObject
     [Range(0.0, 1.0)]
     public double CpuStarvedThrottleRatio { get; set; } = 0.2;
 
+    /// <summary>Seconds an attempt may take from its proposal to its trial result before the negotiation fails.</summary>
+    [Range(10, 86_400)]
+    public int AttemptTimeoutSeconds { get; set; } = 180;
+
+    /// <summary>Seconds a whole negotiation may take before it fails.</summary>
+    [Range(10, 604_800)]
+    public int DeadlineSeconds { get; set; } = 900;
+
+    /// <summary>How often the deadline watcher looks for negotiations past a deadline, in seconds.</summary>
+    [Range(1, 3600)]
+    public int DeadlineCheckSeconds { get; set; } = 2;
+
+    /// <summary>Margin added to the 95th percentile of measured peaks when history recommends memory.</summary>
+    [Range(0.0, 2.0)]
+    public double HistoryMargin { get; set; } = 0.15;
+
+    /// <summary>Complete trials of a profile needed before their peaks guide a workload with no history of its own.</summary>
+    [Range(1, 1000)]
+    public int MinProfileTrials { get; set; } = 3;
+
+    /// <summary>Margin added to a passed trial's peak when the committed allocation is tightened.</summary>
+    [Range(0.0, 2.0)]
+    public double CommitMargin { get; set; } = 0.15;
+
+    /// <summary>
+    /// Profiles whose trial runs the real work, so that a passed trial's peak may tighten the committed
+    /// memory. Servers (databases, caches, web servers) see only a short smoke load in a trial and keep
+    /// the tried allocation.
+    /// </summary>
+    public ISet<WorkloadProfile> TightenProfiles { get; set; } = new HashSet<WorkloadProfile> { WorkloadProfile.Batch };
+
     /// <summary>Allocation proposed when the manifest states nothing, per workload profile.</summary>
     public IDictionary<WorkloadProfile, ResourceAllocation> Defaults { get; set; } = new Dictionary<WorkloadProfile, ResourceAllocation>
     {

@@ -1,9 +1,13 @@
 using System.Text.Json.Serialization;
+using EventShadow.Costs.Projections;
 using EventShadow.Hosting;
 using EventShadow.Negotiator.Allocation;
 using EventShadow.Negotiator.Api;
+using EventShadow.Negotiator.History;
+using EventShadow.Negotiator.Pools;
 using EventShadow.Negotiator.Saga;
 using EventShadow.Negotiator.Submission;
+using EventShadow.Negotiator.Validation;
 using EventShadow.Negotiator.Views;
 using JasperFx.Events.Projections;
 using Scalar.AspNetCore;
@@ -16,6 +20,7 @@ namespace EventShadow.Negotiator;
 /// </summary>
 public static class NegotiatorApplication
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "MA0051:Method is too long", Justification = "The composition root lists every registration of the service in one place.")]
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -30,15 +35,33 @@ public static class NegotiatorApplication
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddOptions<ResourcePoolOptions>()
+            .BindConfiguration(ResourcePoolOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AllocationRecommender>();
         builder.Services.AddSingleton<NegotiationSubmitter>();
+        builder.Services.AddSingleton<ResourcePoolLedger>();
+        builder.Services.AddSingleton<NegotiationDecisions>();
+        builder.Services.AddHostedService<DeadlineWatcher>();
 
         builder.Services
             .AddEventStore(store =>
             {
-                store.Schema.For<NegotiationState>().Identity(state => state.CorrelationId).UseOptimisticConcurrency(true);
+                store.Schema.For<NegotiationState>()
+                    .Identity(state => state.CorrelationId)
+                    .UseOptimisticConcurrency(true)
+                    .Index(state => state.NextDeadlineAt);
                 store.Projections.Add<NegotiationViewProjection>(ProjectionLifecycle.Async);
+                store.Projections.Add<ValidationRunViewProjection>(ProjectionLifecycle.Async);
+                store.Projections.Add<WorkloadUsageProjection>(ProjectionLifecycle.Async);
+                store.AddCostProjections();
+
+                // Pool capacity is read under the pool's lock, so its snapshot must be current: inline.
+                store.Events.AddEventTypes(EventShadow.Contracts.ResourcePoolEvents.All);
+                store.Projections.Snapshot<PoolCapacity>(SnapshotLifecycle.Inline);
             })
             .AddEventRelay();
 
@@ -58,6 +81,8 @@ public static class NegotiatorApplication
         app.MapOpenApi();
         app.MapScalarApiReference("/docs");
         app.MapNegotiationEndpoints();
-        return app;
+        app.MapValidationEndpoints();
+        app.MapCapacityEndpoints();
+        return app.MapCostEndpoints();
     }
 }

@@ -36,7 +36,12 @@ public sealed record NegotiationAttempt(
     string? ShadowId,
     bool? ColdStart,
     AttemptValidation? Validation,
-    decimal? Cost = null);
+    decimal? Cost = null,
+    string? Pool = null,
+    IReadOnlyList<AllocationAlternative>? Alternatives = null);
+
+/// <summary>An allocation the Negotiator could have proposed instead of an attempt's.</summary>
+public sealed record AllocationAlternative(string Label, string? Pool, Allocation? Allocation, string? Rationale, decimal? HourlyCost);
 
 /// <summary>Body of <c>GET /negotiation/{id}</c>.</summary>
 public sealed record NegotiationView(
@@ -53,7 +58,10 @@ public sealed record NegotiationView(
     Cost? Cost,
     DateTimeOffset? SubmittedAt,
     DateTimeOffset? UpdatedAt,
-    bool Settled = false);
+    bool Settled = false,
+    string? Pool = null,
+    string? CommitRationale = null,
+    DateTimeOffset? ReleasedAt = null);
 
 /// <summary>One negotiation started by <c>POST /negotiate</c>.</summary>
 public sealed record SubmittedNegotiation(string Id, string? Task, string? Location);

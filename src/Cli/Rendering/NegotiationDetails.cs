@@ -59,6 +59,17 @@ public static class NegotiationDetails
         grid.AddRow(new Markup("[grey]Status[/]"), new Markup($"[{StatusColor(view.Status)}]{Markup.Escape(view.Status)}[/]"));
         AddField(grid, "Profile", view.Profile ?? "-");
         AddField(grid, "Allocation", Formats.Allocation(view.Allocation));
+        if (!string.IsNullOrWhiteSpace(view.CommitRationale))
+        {
+            AddField(grid, "Committed as", Formats.Safe(view.CommitRationale));
+        }
+
+        AddField(grid, "Pool", Formats.Safe(view.Pool ?? "-"));
+        if (view.ReleasedAt is { } released)
+        {
+            AddField(grid, "Released", Formats.Timestamp(released));
+        }
+
         if (!string.IsNullOrWhiteSpace(view.FailureReason))
         {
             AddField(grid, "Failure", Formats.Safe(view.FailureReason));
@@ -86,6 +97,13 @@ public static class NegotiationDetails
         var title = string.Create(CultureInfo.InvariantCulture, $"Attempt {attempt.Attempt}: {Formats.Allocation(attempt.Allocation)}");
         var grid = FieldGrid();
         AddField(grid, "Rationale", Formats.Safe(attempt.Rationale ?? "-"));
+        foreach (var alternative in attempt.Alternatives ?? [])
+        {
+            var cost = alternative.HourlyCost is { } hourly ? string.Create(CultureInfo.InvariantCulture, $", {hourly:0.######}/h") : "";
+            AddField(grid, "Alternative", Formats.Safe(
+                $"{alternative.Label}: {Formats.Allocation(alternative.Allocation)} in {alternative.Pool ?? "-"}{cost} ({alternative.Rationale ?? "-"})"));
+        }
+
         AddField(grid, "Shadow", attempt.ColdStart == true ? $"{Formats.ShadowId(attempt.ShadowId)} (cold start)" : Formats.ShadowId(attempt.ShadowId));
 
         if (attempt.Validation is not { } validation)

@@ -22,7 +22,7 @@ public sealed record Renegotiation(Proposal? Next, string? Reason)
 /// <summary>
 /// Turns a task's requirements into a first proposal, and a failed validation into the next one.
 /// </summary>
-public sealed class AllocationRecommender(IOptions<NegotiationOptions> options)
+public sealed partial class AllocationRecommender(IOptions<NegotiationOptions> options)
 {
     private NegotiationOptions Settings => options.Value;
 
@@ -44,7 +44,16 @@ public sealed class AllocationRecommender(IOptions<NegotiationOptions> options)
     /// <see cref="MemoryFloor"/>. The rationale names every hint that changed a number or was not applied.
     /// </remarks>
     /// <param name="hints">The task's analysed hints, as <c>RequirementsAnalyzed</c> carries them.</param>
-    public Proposal Propose(WorkloadProfile profile, ContainerSpec container, IReadOnlyList<ResourceHint> hints)
+    public Proposal Propose(WorkloadProfile profile, ContainerSpec container, IReadOnlyList<ResourceHint> hints) =>
+        Propose(profile, container, hints, history: null);
+
+    /// <summary>
+    /// Proposes as <see cref="Propose(WorkloadProfile, ContainerSpec, IReadOnlyList{ResourceHint})"/> does, but
+    /// takes memory from <paramref name="history"/> when earlier trials give a recommendation and the
+    /// manifest states no memory limit: measured usage beats defaults and hints. The manifest's request
+    /// stays a lower bound and its limit an upper bound.
+    /// </summary>
+    public Proposal Propose(WorkloadProfile profile, ContainerSpec container, IReadOnlyList<ResourceHint> hints, UsageEvidence? history)
     {
         var profileDefault = Settings.Defaults.TryGetValue(profile, out var configured)
             ? configured
@@ -52,80 +61,24 @@ public sealed class AllocationRecommender(IOptions<NegotiationOptions> options)
         var proposalHints = ProposalHints.From(hints);
 
         var (memory, memoryReason) = ProposeMemory(container, profileDefault.MemoryMiB, proposalHints);
+        if (history?.MemoryMiB is { } recommended && container.Limits.MemoryMiB is null)
+        {
+            // A server's trial sees only a short smoke load, so its history may raise memory (after an
+            // OOM kill, say) but not lower it below what the defaults and hints give.
+            if (recommended >= memory || Settings.TightenProfiles.Contains(profile))
+            {
+                (memory, memoryReason) = ProposeMemoryFromHistory(container, recommended, history.Reason);
+            }
+            else
+            {
+                memoryReason += $" (history suggests {recommended} MiB from {history.Reason}, but a {Describe(profile)} trial runs only a smoke load, so less is not proposed)";
+            }
+        }
         var (cpu, cpuReason) = ProposeCpu(container, profileDefault.CpuMillicores, proposalHints);
 
         var rationale = $"First proposal for a {Describe(profile)} workload: {memoryReason}; {cpuReason}.";
         return new Proposal(new ResourceAllocation(cpu, memory), rationale);
     }
-
-    /// <summary>
-    /// Decides what follows a failed validation of attempt <paramref name="attempt"/> with <paramref name="current"/>.
-    /// </summary>
-    /// <remarks>
-    /// A run the kernel killed for memory measured nothing beyond the limit it hit, so its peak is
-    /// not the workload's need: memory grows by the growth factor from the limit. A workload that
-    /// never got ready while heavily throttled gets more CPU. Exits and other failures are not a
-    /// matter of resources, so the negotiation ends with the validator's reasons.
-    /// </remarks>
-    public Renegotiation Renegotiate(int attempt, ResourceAllocation current, ValidationFailed failure)
-    {
-        if (attempt >= Settings.MaxAttempts)
-        {
-            return Renegotiation.GiveUp(
-                $"Attempt {attempt} of {Settings.MaxAttempts} failed ({Summarize(failure)}); no attempts are left.");
-        }
-
-        switch (failure.Failure)
-        {
-            case ValidationFailure.OutOfMemory:
-                return GrowMemory(current, failure);
-
-            case ValidationFailure.NotReady when IsCpuStarved(failure.Measurements):
-                return GrowCpu(current, failure);
-
-            default:
-                return Renegotiation.GiveUp(
-                    $"Validation of attempt {attempt} failed for a reason more resources would not fix: {Summarize(failure)}");
-        }
-    }
-
-    private Renegotiation GrowMemory(ResourceAllocation current, ValidationFailed failure)
-    {
-        if (current.MemoryMiB >= Settings.MaxMemoryMiB)
-        {
-            return Renegotiation.GiveUp(
-                $"The workload was OOM-killed at {current.MemoryMiB} MiB, which is already the maximum of " +
-                $"{Settings.MaxMemoryMiB} MiB (Negotiation:MaxMemoryMiB).");
-        }
-
-        var memory = Math.Min(Settings.MaxMemoryMiB, (int)Math.Ceiling(current.MemoryMiB * Settings.GrowthFactor));
-        var rationale =
-            $"Attempt {failure.Attempt} was OOM-killed at its {current.MemoryMiB} MiB limit " +
-            $"({failure.Measurements.OomKillCount} kills), so its peak only shows the limit: raising memory " +
-            $"{Settings.GrowthFactor:0.##}x to {memory} MiB and keeping {current.CpuMillicores}m CPU.";
-        return Renegotiation.Retry(new Proposal(current with { MemoryMiB = memory }, rationale));
-    }
-
-    private Renegotiation GrowCpu(ResourceAllocation current, ValidationFailed failure)
-    {
-        if (current.CpuMillicores >= Settings.MaxCpuMillicores)
-        {
-            return Renegotiation.GiveUp(
-                $"The workload never got ready while throttled at {current.CpuMillicores}m CPU, which is already " +
-                $"the maximum of {Settings.MaxCpuMillicores}m (Negotiation:MaxCpuMillicores).");
-        }
-
-        var cpu = Math.Min(Settings.MaxCpuMillicores, (int)Math.Ceiling(current.CpuMillicores * Settings.GrowthFactor));
-        var measurements = failure.Measurements;
-        var rationale =
-            $"Attempt {failure.Attempt} never got ready and was throttled in {measurements.ThrottledPeriods} of " +
-            $"{measurements.TotalPeriods} CPU periods: raising CPU to {cpu}m and keeping {current.MemoryMiB} MiB.";
-        return Renegotiation.Retry(new Proposal(current with { CpuMillicores = cpu }, rationale));
-    }
-
-    private bool IsCpuStarved(ValidationMeasurements measurements) =>
-        measurements.TotalPeriods > 0 &&
-        (double)measurements.ThrottledPeriods / measurements.TotalPeriods >= Settings.CpuStarvedThrottleRatio;
 
     private (int Value, string Reason) ProposeMemory(ContainerSpec container, int profileDefault, ProposalHints hints)
     {
@@ -167,6 +120,12 @@ public sealed class AllocationRecommender(IOptions<NegotiationOptions> options)
         }
 
         return Clamp(memory, reason, notApplied, "MiB", Settings.MinMemoryMiB, Settings.MaxMemoryMiB);
+    }
+
+    private (int Value, string Reason) ProposeMemoryFromHistory(ContainerSpec container, int recommended, string evidence)
+    {
+        var (memory, reason) = Choose("memory", null, container.Requests.MemoryMiB, new Fallback(recommended, $"from {evidence}"), "MiB");
+        return Clamp(memory, reason, [], "MiB", Settings.MinMemoryMiB, Settings.MaxMemoryMiB);
     }
 
     private (int Value, string Reason) ProposeCpu(ContainerSpec container, int profileDefault, ProposalHints hints)

@@ -39,6 +39,40 @@ public sealed class NegotiationState : SagaStateMachineInstance, IRaiseEvents
 
     public DateTimeOffset? EndedAt { get; set; }
 
+    /// <summary>Resource pool that holds this negotiation's lease.</summary>
+    public string? Pool { get; set; }
+
+    /// <summary>GPUs the task asks for, leased with its allocation.</summary>
+    public int Gpus { get; set; }
+
+    /// <summary>Identity of the workload in the usage history (<c>History.WorkloadKeys</c>).</summary>
+    public string WorkloadKey { get; set; } = "";
+
+    /// <summary>When the whole negotiation must have ended.</summary>
+    public DateTimeOffset? DeadlineAt { get; set; }
+
+    /// <summary>When the current attempt must have a trial result.</summary>
+    public DateTimeOffset? AttemptDeadlineAt { get; set; }
+
+    /// <summary>
+    /// The earlier of the two deadlines while the negotiation is open, null once it ended; stored so
+    /// that the deadline watcher can find due negotiations with one indexed query.
+    /// </summary>
+    public DateTimeOffset? NextDeadlineAt { get; set; }
+
+    public void RefreshNextDeadline()
+    {
+        NextDeadlineAt = EndedAt is not null
+            ? null
+            : (DeadlineAt, AttemptDeadlineAt) switch
+            {
+                ({ } whole, { } attempt) => whole < attempt ? whole : attempt,
+                ({ } whole, null) => whole,
+                (null, { } attempt) => attempt,
+                _ => null,
+            };
+    }
+
     [JsonIgnore]
     public IReadOnlyList<object> RaisedEvents => raisedEvents;
 

@@ -39,6 +39,15 @@ public sealed class NegotiationView
     /// <summary>The committed allocation; null until the negotiation commits.</summary>
     public ResourceAllocation? Allocation { get; set; }
 
+    /// <summary>Why the committed allocation differs from the last one tried; null when it does not.</summary>
+    public string? CommitRationale { get; set; }
+
+    /// <summary>Resource pool holding the negotiation's capacity.</summary>
+    public string? Pool { get; set; }
+
+    /// <summary>When the committed allocation was released back to its pool; null while it holds.</summary>
+    public DateTimeOffset? ReleasedAt { get; set; }
+
     public string? FailureReason { get; set; }
 
     public CostView Cost { get; set; } = new();
@@ -69,6 +78,11 @@ public sealed class AttemptView
 
     public string Rationale { get; set; } = "";
 
+    public string? Pool { get; set; }
+
+    /// <summary>Other allocations that could have been proposed, best first.</summary>
+    public IList<AllocationAlternative> Alternatives { get; set; } = [];
+
     public string? ShadowId { get; set; }
 
     /// <summary>True when the shadow was created on demand rather than taken warm from a pool.</summary>
@@ -84,7 +98,8 @@ public sealed class AttemptView
 }
 
 /// <summary>
-/// Verdict and measurements of one validation run.
+/// Verdict and measurements of one validation run: the suite, the smoke load and memory headroom
+/// too, when the run had them.
 /// </summary>
 public sealed record ValidationView(
     bool Passed,
@@ -97,12 +112,15 @@ public sealed record ValidationView(
     double? TimeToReadySeconds,
     long ThrottledPeriods,
     long TotalPeriods,
-    double WatchedSeconds)
+    double WatchedSeconds,
+    string? Suite = null,
+    SmokeLoadMeasurements? SmokeLoad = null,
+    double? MemoryHeadroomPercent = null)
 {
     public static ValidationView From(ValidationMeasurements measurements, ValidationFailure? failure, IReadOnlyList<string> reasons) =>
         new(failure is null, failure, reasons, measurements.PeakMemoryMiB, measurements.OomKilled, measurements.OomKillCount,
             measurements.ExitCode, measurements.TimeToReadySeconds, measurements.ThrottledPeriods, measurements.TotalPeriods,
-            measurements.WatchedSeconds);
+            measurements.WatchedSeconds, measurements.Suite, measurements.SmokeLoad, measurements.MemoryHeadroomPercent);
 }
 
 /// <summary>
@@ -115,4 +133,10 @@ public sealed class CostView
     public string Currency { get; set; } = "";
 
     public double ShadowSeconds { get; set; }
+
+    /// <summary>What the committed allocation costs per hour it runs; null until it is priced.</summary>
+    public decimal? CommittedPerHour { get; set; }
+
+    /// <summary>What the committed allocation saves or costs extra against the request; null until it is priced.</summary>
+    public AllocationSavings? Savings { get; set; }
 }

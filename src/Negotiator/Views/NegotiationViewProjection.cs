@@ -35,7 +35,10 @@ public sealed partial class NegotiationViewProjection : SingleStreamProjection<N
             Attempt = proposed.Data.Attempt,
             Allocation = proposed.Data.Allocation,
             Rationale = proposed.Data.Rationale,
+            Pool = proposed.Data.Pool,
+            Alternatives = proposed.Data.Alternatives?.ToList() ?? [],
         });
+        view.Pool = proposed.Data.Pool;
         Advance(view, NegotiationStatus.Proposed, proposed.Timestamp);
     }
 
@@ -93,6 +96,7 @@ public sealed partial class NegotiationViewProjection : SingleStreamProjection<N
     public static void Apply(IEvent<AllocationCommitted> committed, NegotiationView view)
     {
         view.Allocation = committed.Data.Allocation;
+        view.CommitRationale = committed.Data.Rationale;
         view.Status = NegotiationStatus.Committed;
         view.UpdatedAt = committed.Timestamp;
     }
@@ -115,6 +119,20 @@ public sealed partial class NegotiationViewProjection : SingleStreamProjection<N
         view.Cost.Currency = recorded.Data.Currency;
         view.Cost.ShadowSeconds += recorded.Data.ShadowSeconds;
         view.UpdatedAt = recorded.Timestamp;
+    }
+
+    public static void Apply(IEvent<AllocationReleased> released, NegotiationView view)
+    {
+        view.ReleasedAt = released.Data.ReleasedAt;
+        view.UpdatedAt = released.Timestamp;
+    }
+
+    public static void Apply(IEvent<CommittedAllocationPriced> priced, NegotiationView view)
+    {
+        view.Cost.Currency = priced.Data.Currency;
+        view.Cost.CommittedPerHour = priced.Data.CostPerHour;
+        view.Cost.Savings = priced.Data.Savings;
+        view.UpdatedAt = priced.Timestamp;
     }
 
     /// <summary>

@@ -23,7 +23,16 @@ public sealed class RunningSystem : IAsyncLifetime
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly List<WebApplication> services = [];
+    private readonly string[] extraSettings;
     private TestServices? infrastructure;
+
+    public RunningSystem()
+        : this([])
+    {
+    }
+
+    /// <param name="extraSettings">Settings every service gets after <see cref="Settings"/>, as <c>--Key=Value</c>.</param>
+    internal RunningSystem(string[] extraSettings) => this.extraSettings = extraSettings;
 
     public HttpClient Api { get; private set; } = null!;
 
@@ -41,7 +50,7 @@ public sealed class RunningSystem : IAsyncLifetime
     public async Task InitializeAsync()
     {
         infrastructure = await TestServices.CreateAsync();
-        var arguments = infrastructure.ServiceArguments(Settings);
+        var arguments = infrastructure.ServiceArguments([.. Settings, .. extraSettings]);
 
         // The Negotiator first: it creates the schema and runs the daemon that relays events.
         var negotiator = await StartAsync(NegotiatorApplication.Build([.. arguments, SourceTree.ContentRootArgument("Negotiator")]));

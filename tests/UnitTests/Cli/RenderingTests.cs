@@ -34,6 +34,24 @@ public class RenderingTests
     }
 
     [Fact]
+    public void Details_show_pool_commit_rationale_and_alternatives()
+    {
+        const string attempt = """
+            {"attempt":1,"allocation":{"cpuMillicores":500,"memoryMiB":512},"rationale":"first","shadowId":null,"coldStart":null,"validation":null,
+             "pool":"default","alternatives":[{"label":"tighter","pool":"default","allocation":{"cpuMillicores":500,"memoryMiB":384},"rationale":"less memory","hourlyCost":0.0219}]}
+            """;
+        var json = Views.Negotiation("n-1", NegotiationStatus.Committed, attempt, """{"cpuMillicores":500,"memoryMiB":360}""")
+            .Replace("\"settled\":", "\"pool\":\"default\",\"commitRationale\":\"peak plus a 15% margin\",\"settled\":", StringComparison.Ordinal);
+        var view = Deserialize<NegotiationView>(json);
+
+        var text = StringConsole.Render(NegotiationDetails.Render(view));
+
+        Assert.Contains("peak plus a 15% margin", text, StringComparison.Ordinal);
+        Assert.Matches(@"Pool\s+default", text);
+        Assert.Contains("tighter: 500m/384 MiB in default, 0.0219/h (less memory)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Details_without_attempts_say_so()
     {
         var view = Deserialize<NegotiationView>(Views.Negotiation("n-1", NegotiationStatus.Submitted));

@@ -113,4 +113,124 @@ public class AllocationRecommenderTests
         Assert.Null(decision.Next);
         Assert.Contains("no attempts are left", decision.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Propose_takes_memory_from_history()
+    {
+        var history = new UsageEvidence(360, null, "1 earlier trial of this workload: 95th percentile peak 307 MiB plus a 15% margin");
+
+        var proposal = Recommender.Propose(WorkloadProfile.Batch, Container(), [], history);
+
+        Assert.Equal(360, proposal.Allocation.MemoryMiB);
+        Assert.Contains("earlier trial of this workload", proposal.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Propose_keeps_manifest_request_above_history()
+    {
+        var history = new UsageEvidence(128, null, "history");
+
+        var proposal = Recommender.Propose(WorkloadProfile.Batch, Container(requests: new ResourceBounds(null, 400)), [], history);
+
+        Assert.Equal(400, proposal.Allocation.MemoryMiB);
+    }
+
+    [Fact]
+    public void Propose_keeps_manifest_limit_over_history()
+    {
+        var history = new UsageEvidence(900, null, "history");
+
+        var proposal = Recommender.Propose(WorkloadProfile.Batch, Container(limits: new ResourceBounds(null, 512)), [], history);
+
+        Assert.Equal(512, proposal.Allocation.MemoryMiB);
+    }
+
+    [Fact]
+    public void Renegotiate_after_oom_follows_larger_history()
+    {
+        var history = new UsageEvidence(700, 256, "1 earlier trial of this workload");
+
+        var decision = Recommender.Renegotiate(1, new ResourceAllocation(500, 256), Failure(ValidationFailure.OutOfMemory, Measured(oomKilled: true)), Container(), history);
+
+        Assert.Equal(700, decision.Next!.Allocation.MemoryMiB);
+    }
+
+    [Fact]
+    public void Renegotiate_at_manifest_memory_limit_gives_up()
+    {
+        var decision = Recommender.Renegotiate(
+            1, new ResourceAllocation(500, 128), Failure(ValidationFailure.OutOfMemory, Measured(oomKilled: true)), Container(limits: new ResourceBounds(null, 128)));
+
+        Assert.Null(decision.Next);
+        Assert.Contains("raise that limit", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Renegotiate_caps_growth_at_manifest_limit()
+    {
+        var decision = Recommender.Renegotiate(
+            1, new ResourceAllocation(500, 256), Failure(ValidationFailure.OutOfMemory, Measured(oomKilled: true)), Container(limits: new ResourceBounds(null, 300)));
+
+        Assert.Equal(300, decision.Next!.Allocation.MemoryMiB);
+    }
+
+    [Fact]
+    public void Commit_tightens_batch_memory_to_peak_and_margin()
+    {
+        var measurements = Measured() with { PeakMemoryMiB = 307.3 };
+
+        var commit = Recommender.Commit(new ResourceAllocation(500, 512), measurements, WorkloadProfile.Batch);
+
+        Assert.Equal(new ResourceAllocation(500, 360), commit.Allocation);
+        Assert.Contains("peak of 307.3 MiB", commit.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Commit_keeps_tried_allocation_for_servers()
+    {
+        var measurements = Measured() with { PeakMemoryMiB = 6 };
+
+        var commit = Recommender.Commit(new ResourceAllocation(250, 256), measurements, WorkloadProfile.Cache);
+
+        Assert.Equal(new ResourceAllocation(250, 256), commit.Allocation);
+    }
+
+    [Fact]
+    public void Commit_never_goes_below_manifest_request()
+    {
+        var measurements = Measured() with { PeakMemoryMiB = 50 };
+
+        var commit = Recommender.Commit(new ResourceAllocation(500, 512), measurements, WorkloadProfile.Batch, Container(requests: new ResourceBounds(null, 300)));
+
+        Assert.Equal(300, commit.Allocation.MemoryMiB);
+    }
+
+    [Fact]
+    public void Propose_keeps_server_default_above_smaller_history()
+    {
+        var history = new UsageEvidence(32, null, "1 earlier trial of this workload");
+
+        var proposal = Recommender.Propose(WorkloadProfile.Cache, Container(), [], history);
+
+        Assert.Equal(256, proposal.Allocation.MemoryMiB);
+        Assert.Contains("history suggests 32 MiB", proposal.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Propose_lets_server_history_raise_memory()
+    {
+        var history = new UsageEvidence(600, 512, "1 earlier trial of this workload");
+
+        var proposal = Recommender.Propose(WorkloadProfile.Cache, Container(), [], history);
+
+        Assert.Equal(600, proposal.Allocation.MemoryMiB);
+    }
+
+    [Fact]
+    public void Renegotiate_throttled_smoke_load_failure_raises_cpu()
+    {
+        var decision = Recommender.Renegotiate(1, new ResourceAllocation(250, 256), Failure(ValidationFailure.SmokeLoadFailed, Measured(throttled: 70, periods: 100)));
+
+        Assert.Equal(new ResourceAllocation(500, 256), decision.Next!.Allocation);
+    }
 }

@@ -1,0 +1,101 @@
+using EventShadow.Contracts;
+using EventShadow.Negotiator.Pools;
+using EventShadow.Negotiator.Saga;
+using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventShadow.Negotiator.Api;
+
+/// <summary>
+/// Resource pool capacity: what each pool has handed out, and releasing a committed allocation.
+/// </summary>
+public static class CapacityEndpoints
+{
+    public static IEndpointRouteBuilder MapCapacityEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/capacity", DescribeAsync)
+            .WithName("GetCapacity")
+            .WithSummary("Each resource pool's capacity, committed and leased use, and free capacity");
+
+        endpoints.MapPost("/negotiation/{id}/release", ReleaseAsync)
+            .WithName("ReleaseAllocation")
+            .WithSummary("Return a committed allocation's capacity to its pool, for example when its task has finished")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        return endpoints;
+    }
+
+    private static async Task<Ok<IReadOnlyList<PoolCapacityResponse>>> DescribeAsync(ResourcePoolLedger ledger, CancellationToken cancellationToken)
+    {
+        var pools = await ledger.DescribeAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<PoolCapacityResponse>>(pools.Select(PoolCapacityResponse.From).ToList());
+    }
+
+    private static async Task<Results<Ok<ReleaseResponse>, ProblemHttpResult, ValidationProblem>> ReleaseAsync(
+        string id, ResourcePoolLedger ledger, IDocumentStore store, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var negotiationId))
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]>(StringComparer.Ordinal) { ["id"] = [$"'{id}' is not a negotiation id."] },
+                title: "The request is invalid");
+        }
+
+        await using var session = store.LightweightSession();
+        var state = await session.LoadAsync<NegotiationState>(negotiationId, cancellationToken);
+        if (state is null)
+        {
+            return TypedResults.Problem($"No negotiation has the id {negotiationId}.", statusCode: StatusCodes.Status404NotFound, title: "Negotiation not found");
+        }
+
+        if (state.CurrentState != "Committed" || state.Pool is null)
+        {
+            return TypedResults.Problem(
+                $"Negotiation {negotiationId} is {state.CurrentState}; only a committed allocation can be released.",
+                statusCode: StatusCodes.Status409Conflict, title: "Nothing to release");
+        }
+
+        var stream = await session.Events.FetchStreamStateAsync(negotiationId, cancellationToken);
+        var released = await session.Events.QueryRawEventDataOnly<AllocationReleased>()
+            .AnyAsync(@event => @event.NegotiationId == negotiationId, cancellationToken);
+        if (released)
+        {
+            return TypedResults.Ok(new ReleaseResponse(negotiationId, state.Pool, AlreadyReleased: true));
+        }
+
+        await ledger.ReleaseAsync(state.Pool, negotiationId, "released through the API", cancellationToken);
+
+        // Appending at the version read above keeps two concurrent releases from both recording one.
+        session.Events.Append(negotiationId, stream!.Version + 1, new AllocationReleased(negotiationId, state.Pool, "released through the API", clock.GetUtcNow()));
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception ex) when (Hosting.MartenFailureLogger.IsExpectedConflict(ex))
+        {
+            return TypedResults.Problem(
+                $"Negotiation {negotiationId} changed while it was being released; send the request again.",
+                statusCode: StatusCodes.Status409Conflict, title: "Concurrent change");
+        }
+
+        return TypedResults.Ok(new ReleaseResponse(negotiationId, state.Pool, AlreadyReleased: false));
+    }
+}
+
+public sealed record ReleaseResponse(Guid Id, string Pool, bool AlreadyReleased);
+
+/// <summary>
+/// One resource pool's capacity in <c>GET /capacity</c>: totals, committed and leased use, what is free.
+/// </summary>
+public sealed record PoolCapacityResponse(string Pool, ResourceAmount Capacity, ResourceAmount Committed, ResourceAmount Leased, ResourceAmount Free, int Negotiations)
+{
+    public static PoolCapacityResponse From(PoolStatus status) =>
+        new(status.Pool, ResourceAmount.From(status.Capacity), ResourceAmount.From(status.Committed), ResourceAmount.From(status.Leased),
+            ResourceAmount.From(status.Free), status.Negotiations);
+}
+
+public sealed record ResourceAmount(long CpuMillicores, long MemoryMiB, int Gpus)
+{
+    public static ResourceAmount From(PoolUsage usage) => new(usage.CpuMillicores, usage.MemoryMiB, usage.Gpus);
+}

@@ -1,0 +1,191 @@
+using System.Security.Cryptography;
+using System.Text;
+using EventShadow.Contracts;
+using Marten;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EventShadow.Negotiator.Pools;
+
+/// <summary>
+/// A negotiation's request for capacity in a resource pool for one attempt.
+/// </summary>
+public sealed record LeaseRequest(Guid NegotiationId, int Attempt, ResourceAllocation Allocation, int Gpus);
+
+/// <summary>
+/// Outcome of a lease request: the pool that granted it, or why none could.
+/// </summary>
+/// <param name="Pool">Pool holding the lease; null when rejected.</param>
+/// <param name="Rejection">Why no pool had room and what would fit; null when granted.</param>
+public sealed record LeaseOutcome(string? Pool, DateTimeOffset? ExpiresAt, string? Rejection)
+{
+    public bool Granted => Pool is not null;
+}
+
+/// <summary>
+/// Free capacity of one pool at a moment, for <c>GET /pools</c> and for rejections.
+/// </summary>
+public sealed record PoolStatus(string Pool, PoolUsage Capacity, PoolUsage Committed, PoolUsage Leased, PoolUsage Free, int Negotiations);
+
+/// <summary>
+/// Leases pool capacity to negotiations. Each pool is one event stream; every change to it runs in a
+/// transaction that first takes a PostgreSQL advisory lock for that pool, so concurrent requests,
+/// from any number of Negotiator instances, are applied one at a time and committed plus leased
+/// capacity never exceeds the pool's size.
+/// </summary>
+public sealed class ResourcePoolLedger(
+    IDocumentStore store,
+    IOptionsMonitor<ResourcePoolOptions> options,
+    TimeProvider clock,
+    ILogger<ResourcePoolLedger> logger)
+{
+    /// <summary>
+    /// Leases capacity for the request in the first pool, in configured order, that has room. A
+    /// negotiation's newer lease replaces its older one; repeating a request that already holds
+    /// changes nothing, so a redelivered message is harmless.
+    /// </summary>
+    public async Task<LeaseOutcome> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var need = new PoolUsage(request.Allocation.CpuMillicores, request.Allocation.MemoryMiB, request.Gpus);
+        var free = new List<(ResourcePoolSettings Pool, PoolUsage Free)>();
+
+        foreach (var pool in settings.Pools)
+        {
+            var outcome = await ChangePoolAsync(pool.Name, (capacity, now) =>
+            {
+                if (capacity.Leases.TryGetValue(request.NegotiationId, out var held) &&
+                    held.Attempt == request.Attempt && held.Allocation == request.Allocation && held.HoldsAt(now))
+                {
+                    return (null, new LeaseOutcome(pool.Name, held.ExpiresAt, null));
+                }
+
+                var available = PoolUsage.Of(pool) - capacity.InUse(now, except: request.NegotiationId);
+                if (!available.Covers(need))
+                {
+                    free.Add((pool, available));
+                    return (null, null);
+                }
+
+                var expiresAt = now.AddSeconds(settings.LeaseSeconds);
+                var leased = new CapacityLeased(pool.Name, request.NegotiationId, request.Attempt, request.Allocation, request.Gpus, expiresAt);
+                return (leased, new LeaseOutcome(pool.Name, expiresAt, null));
+            }, cancellationToken);
+
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+        }
+
+        var rejection = DescribeRejection(need, free);
+        logger.LogWarning("No pool has room for negotiation {NegotiationId} attempt {Attempt}: {Rejection}", request.NegotiationId, request.Attempt, rejection);
+        return new LeaseOutcome(null, null, rejection);
+    }
+
+    /// <summary>
+    /// Makes the negotiation's lease in <paramref name="pool"/> permanent until released.
+    /// </summary>
+    /// <param name="allocation">The committed allocation, which may be smaller than the leased one.</param>
+    public Task CommitAsync(string pool, Guid negotiationId, int attempt, ResourceAllocation allocation, CancellationToken cancellationToken) =>
+        ChangePoolAsync<object>(pool, (capacity, _) =>
+            capacity.Leases.TryGetValue(negotiationId, out var lease) && !lease.Committed
+                ? (new LeaseCommitted(pool, negotiationId, attempt, allocation == lease.Allocation ? null : allocation), null)
+                : (null, null),
+            cancellationToken);
+
+    /// <summary>
+    /// Returns the negotiation's capacity in <paramref name="pool"/>, if it holds any.
+    /// </summary>
+    public Task ReleaseAsync(string pool, Guid negotiationId, string reason, CancellationToken cancellationToken) =>
+        ChangePoolAsync<object>(pool, (capacity, _) =>
+            capacity.Leases.ContainsKey(negotiationId)
+                ? (new LeaseReleased(pool, negotiationId, reason), null)
+                : (null, null),
+            cancellationToken);
+
+    /// <summary>
+    /// Returns every configured pool's capacity, committed and leased use, and free capacity now.
+    /// </summary>
+    public async Task<IReadOnlyList<PoolStatus>> DescribeAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var session = store.QuerySession();
+        var statuses = new List<PoolStatus>();
+        foreach (var pool in options.CurrentValue.Pools)
+        {
+            var capacity = await session.LoadAsync<PoolCapacity>(StreamId(pool.Name), cancellationToken) ?? new PoolCapacity();
+            var holding = capacity.Leases.Values.Where(lease => lease.HoldsAt(now)).ToList();
+            var committed = Sum(holding.Where(lease => lease.Committed));
+            var leased = Sum(holding.Where(lease => !lease.Committed));
+            var total = PoolUsage.Of(pool);
+            statuses.Add(new PoolStatus(pool.Name, total, committed, leased, total - committed - leased, holding.Count));
+        }
+
+        return statuses;
+    }
+
+    /// <summary>Returns the id of a pool's capacity stream: a name-based UUID, stable across restarts.</summary>
+    public static Guid StreamId(string pool)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"eventshadow-resource-pool:{pool}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="decide"/> on the pool's current state under the pool's lock and appends
+    /// the event it returns, if any, in the same transaction.
+    /// </summary>
+    private async Task<T?> ChangePoolAsync<T>(
+        string pool, Func<PoolCapacity, DateTimeOffset, (object? Event, T? Result)> decide, CancellationToken cancellationToken)
+        where T : class
+    {
+        var streamId = StreamId(pool);
+
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Waits for other changes to this pool; the lock ends with the transaction.
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        {
+            command.Parameters.AddWithValue("key", LockKey(store.Options.DatabaseSchemaName, pool));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
+        var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
+
+        var (@event, result) = decide(capacity, clock.GetUtcNow());
+        if (@event is not null)
+        {
+            session.Events.Append(streamId, @event);
+            await session.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Pool {Pool}: {PoolEvent}", pool, @event);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    private static long LockKey(string schema, string pool)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{schema}/resource-pool/{pool}"));
+        return BitConverter.ToInt64(hash, 0);
+    }
+
+    private static PoolUsage Sum(IEnumerable<PoolLease> leases) =>
+        leases.Aggregate(PoolUsage.Zero, (sum, lease) => sum + new PoolUsage(lease.Allocation.CpuMillicores, lease.Allocation.MemoryMiB, lease.Gpus));
+
+    private static string DescribeRejection(PoolUsage need, List<(ResourcePoolSettings Pool, PoolUsage Free)> free)
+    {
+        var pools = string.Join("; ", free.Select(entry => $"{entry.Pool.Name} has {entry.Free} free of {PoolUsage.Of(entry.Pool)}"));
+        var largest = free.OrderByDescending(entry => entry.Free.MemoryMiB).FirstOrDefault();
+        var wouldFit = largest.Pool is null || largest.Free.CpuMillicores <= 0 || largest.Free.MemoryMiB <= 0
+            ? "nothing fits until capacity is released or leases expire"
+            : $"at most {largest.Free} would fit now, in pool {largest.Pool.Name}";
+        return $"No resource pool has room for {need}: {pools}. {wouldFit[..1].ToUpperInvariant()}{wouldFit[1..]}.";
+    }
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using EventShadow.Contracts;
+using EventShadow.Negotiator.Allocation;
+using EventShadow.Negotiator.History;
+using EventShadow.Negotiator.Pools;
+using Marten;
+using Microsoft.Extensions.Options;
+
+namespace EventShadow.Negotiator.Saga;
+
+/// <summary>
+/// The decisions of the negotiation saga: what to propose, whether capacity allows it, what to commit
+/// and when to give up. Each raises its events on the saga state; the repository stores them with it.
+/// </summary>
+/// <remarks>
+/// Pool leases are changed before the saga state is saved. A redelivered message repeats the same
+/// lease, commit or release, which the <see cref="ResourcePoolLedger"/> treats as already done.
+/// The document store is resolved on first use, not injected: building it starts the event relay,
+/// which needs the bus, and the bus builds this saga's state machine, which needs this class.
+/// </remarks>
+public sealed class NegotiationDecisions(
+    AllocationRecommender recommender,
+    IServiceProvider services,
+    IOptions<NegotiationOptions> negotiationOptions,
+    IOptionsMonitor<ResourcePoolOptions> poolOptions,
+    TimeProvider clock,
+    ILogger<NegotiationDecisions> logger)
+{
+    private NegotiationOptions Settings => negotiationOptions.Value;
+
+    private ResourcePoolLedger Pools => services.GetRequiredService<ResourcePoolLedger>();
+
+    private IDocumentStore Store => services.GetRequiredService<IDocumentStore>();
+
+    public async Task ProposeFirstAsync(NegotiationState state, RequirementsAnalyzed requirements, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        state.TaskName = requirements.TaskName;
+        state.Profile = requirements.Profile;
+        state.Container = requirements.Container;
+        state.RunsToCompletion = requirements.Hints.Any(hint => hint is { Name: "kind", Value: "Job" or "CronJob" });
+        state.Gpus = GpuCount(requirements.Hints);
+        state.WorkloadKey = WorkloadKeys.ForContainer(requirements.Container);
+        state.StartedAt = now;
+        state.DeadlineAt = now.AddSeconds(Settings.DeadlineSeconds);
+
+        var history = await LoadHistoryAsync(state, cancellationToken);
+        var proposal = recommender.Propose(requirements.Profile, requirements.Container, requirements.Hints, history);
+        await ProposeAsync(state, proposal, history, cancellationToken);
+    }
+
+    public async Task RenegotiateAsync(NegotiationState state, ValidationFailed failure, CancellationToken cancellationToken)
+    {
+        RecordUsage(state, failure.Attempt, passed: false, failure.Measurements);
+
+        var history = await LoadHistoryAsync(state, cancellationToken);
+        var decision = recommender.Renegotiate(state.Attempt, state.Allocation!, failure, state.Container, history);
+        if (decision.Next is { } next)
+        {
+            await ProposeAsync(state, next, history, cancellationToken);
+        }
+        else
+        {
+            await FailAsync(state, state.Attempt, decision.Reason!, cancellationToken);
+        }
+    }
+
+    public async Task CommitAsync(NegotiationState state, ValidationPassed passed, CancellationToken cancellationToken)
+    {
+        RecordUsage(state, passed.Attempt, passed: true, passed.Measurements);
+
+        var commit = recommender.Commit(state.Allocation!, passed.Measurements, state.Profile, state.Container);
+        await Pools.CommitAsync(state.Pool!, state.CorrelationId, state.Attempt, commit.Allocation, cancellationToken);
+
+        End(state);
+        var tightened = commit.Allocation != state.Allocation;
+        state.Allocation = commit.Allocation;
+        state.Raise(new AllocationCommitted(
+            state.CorrelationId, state.Attempt, commit.Allocation, state.EndedAt!.Value,
+            tightened ? commit.Rationale : null, state.Pool!, state.Gpus));
+
+        logger.LogInformation(
+            "Negotiation {NegotiationId} committed {Allocation} in pool {Pool} after {Attempt} attempts: {Rationale}",
+            state.CorrelationId, commit.Allocation, state.Pool, state.Attempt, commit.Rationale);
+    }
+
+    /// <summary>
+    /// Ends the negotiation for the deadline that passed: the whole negotiation's, or the current attempt's.
+    /// </summary>
+    public Task ExpireAsync(NegotiationState state, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var reason = state.DeadlineAt is { } whole && whole <= now
+            ? $"The negotiation did not end within {Settings.DeadlineSeconds} s (Negotiation:DeadlineSeconds)."
+            : $"Attempt {state.Attempt} got no trial result within {Settings.AttemptTimeoutSeconds} s " +
+              "(Negotiation:AttemptTimeoutSeconds); check that the PoolManager and the Validator are running.";
+        return FailAsync(state, state.Attempt, reason, cancellationToken);
+    }
+
+    public async Task FailAsync(NegotiationState state, int attempt, string reason, CancellationToken cancellationToken)
+    {
+        if (state.Pool is { } pool)
+        {
+            await Pools.ReleaseAsync(pool, state.CorrelationId, "negotiation failed", cancellationToken);
+        }
+
+        End(state);
+        state.Raise(new NegotiationFailed(state.CorrelationId, attempt, reason, state.EndedAt!.Value));
+        logger.LogWarning("Negotiation {NegotiationId} failed at attempt {Attempt}: {Reason}", state.CorrelationId, attempt, reason);
+    }
+
+    private async Task ProposeAsync(NegotiationState state, Proposal proposal, UsageEvidence? history, CancellationToken cancellationToken)
+    {
+        var attempt = state.Attempt + 1;
+        var lease = await Pools.LeaseAsync(new LeaseRequest(state.CorrelationId, attempt, proposal.Allocation, state.Gpus), cancellationToken);
+        if (!lease.Granted)
+        {
+            await FailAsync(state, attempt, $"{proposal.Allocation} was the proposal ({proposal.Rationale}) but {lease.Rejection}", cancellationToken);
+            return;
+        }
+
+        state.Attempt = attempt;
+        state.Allocation = proposal.Allocation;
+        state.Pool = lease.Pool;
+        state.AttemptDeadlineAt = clock.GetUtcNow().AddSeconds(Settings.AttemptTimeoutSeconds);
+        state.RefreshNextDeadline();
+
+        var alternatives = Alternatives.For(
+            proposal.Allocation, state.Gpus, lease.Pool!, poolOptions.CurrentValue, Settings,
+            Math.Max(state.Container!.Requests.MemoryMiB ?? 0, history?.KilledAtMiB + 1 ?? 0));
+        state.Raise(new AllocationProposed(
+            state.CorrelationId, attempt, proposal.Allocation, proposal.Rationale, state.Profile, state.Container,
+            state.RunsToCompletion, lease.Pool!, alternatives, state.Gpus));
+
+        logger.LogInformation(
+            "Negotiation {NegotiationId} proposes {Allocation} in pool {Pool} for attempt {Attempt}: {Rationale}",
+            state.CorrelationId, proposal.Allocation, lease.Pool, attempt, proposal.Rationale);
+    }
+
+    private void RecordUsage(NegotiationState state, int attempt, bool passed, ValidationMeasurements measurements)
+    {
+        state.Raise(new UsageRecorded(
+            state.CorrelationId, attempt, state.WorkloadKey, state.Profile, state.Allocation!, passed,
+            Complete: !measurements.OomKilled, measurements.PeakMemoryMiB, measurements.ThrottledPeriods, measurements.TotalPeriods,
+            clock.GetUtcNow()));
+    }
+
+    private async Task<UsageEvidence?> LoadHistoryAsync(NegotiationState state, CancellationToken cancellationToken)
+    {
+        await using var session = Store.QuerySession();
+        var profileKey = WorkloadKeys.ForProfile(state.Profile);
+        var usage = await session.LoadManyAsync<WorkloadUsage>(cancellationToken, state.WorkloadKey, profileKey);
+        return UsageEvidence.From(
+            usage.FirstOrDefault(entry => entry.Id == state.WorkloadKey),
+            usage.FirstOrDefault(entry => entry.Id == profileKey),
+            Settings.HistoryMargin,
+            Settings.MinProfileTrials);
+    }
+
+    private void End(NegotiationState state)
+    {
+        state.EndedAt = clock.GetUtcNow();
+        state.RefreshNextDeadline();
+    }
+
+    /// <summary>Returns the GPUs a task's hints ask for: the largest GPU limit or request among its containers' own hints.</summary>
+    private static int GpuCount(IReadOnlyList<ResourceHint> hints) =>
+        hints
+            .Where(hint => hint.Name.Contains("gpu", StringComparison.OrdinalIgnoreCase) &&
+                (hint.Name.EndsWith("-limit", StringComparison.Ordinal) || hint.Name.EndsWith("-request", StringComparison.Ordinal)) &&
+                !hint.Name.StartsWith("init-container-", StringComparison.Ordinal))
+            .Select(hint => int.TryParse(hint.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : 0)
+            .DefaultIfEmpty()
+            .Max();
+}

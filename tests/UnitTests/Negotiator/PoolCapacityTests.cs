@@ -1,0 +1,86 @@
+using EventShadow.Contracts;
+using EventShadow.Negotiator.Pools;
+
+namespace EventShadow.UnitTests.Negotiator;
+
+public class PoolCapacityTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void InUse_counts_live_and_committed_leases()
+    {
+        var capacity = new PoolCapacity();
+        var live = Guid.NewGuid();
+        var committed = Guid.NewGuid();
+        capacity.Apply(new CapacityLeased("default", live, 1, new ResourceAllocation(250, 256), 0, Now.AddMinutes(5)));
+        capacity.Apply(new CapacityLeased("default", committed, 1, new ResourceAllocation(500, 512), 1, Now.AddMinutes(-5)));
+        capacity.Apply(new LeaseCommitted("default", committed, 1));
+
+        var usage = capacity.InUse(Now);
+
+        Assert.Equal(new PoolUsage(750, 768, 1), usage);
+    }
+
+    [Fact]
+    public void InUse_skips_expired_leases()
+    {
+        var capacity = new PoolCapacity();
+        capacity.Apply(new CapacityLeased("default", Guid.NewGuid(), 1, new ResourceAllocation(250, 256), 0, Now.AddSeconds(-1)));
+
+        Assert.Equal(PoolUsage.Zero, capacity.InUse(Now));
+    }
+
+    [Fact]
+    public void InUse_leaves_out_requesting_negotiation()
+    {
+        var capacity = new PoolCapacity();
+        var negotiation = Guid.NewGuid();
+        capacity.Apply(new CapacityLeased("default", negotiation, 1, new ResourceAllocation(250, 256), 0, Now.AddMinutes(5)));
+
+        Assert.Equal(PoolUsage.Zero, capacity.InUse(Now, except: negotiation));
+    }
+
+    [Fact]
+    public void New_lease_replaces_older_lease_of_negotiation()
+    {
+        var capacity = new PoolCapacity();
+        var negotiation = Guid.NewGuid();
+        capacity.Apply(new CapacityLeased("default", negotiation, 1, new ResourceAllocation(250, 256), 0, Now.AddMinutes(5)));
+        capacity.Apply(new CapacityLeased("default", negotiation, 2, new ResourceAllocation(250, 512), 0, Now.AddMinutes(5)));
+
+        Assert.Equal(new PoolUsage(250, 512, 0), capacity.InUse(Now));
+        Assert.Equal(2, capacity.Leases[negotiation].Attempt);
+    }
+
+    [Fact]
+    public void Release_returns_capacity()
+    {
+        var capacity = new PoolCapacity();
+        var negotiation = Guid.NewGuid();
+        capacity.Apply(new CapacityLeased("default", negotiation, 1, new ResourceAllocation(250, 256), 0, Now.AddMinutes(5)));
+        capacity.Apply(new LeaseCommitted("default", negotiation, 1));
+        capacity.Apply(new LeaseReleased("default", negotiation, "task finished"));
+
+        Assert.Equal(PoolUsage.Zero, capacity.InUse(Now));
+        Assert.Empty(capacity.Leases);
+    }
+
+    [Fact]
+    public void Covers_needs_every_dimension()
+    {
+        var free = new PoolUsage(1000, 1024, 0);
+
+        Assert.True(free.Covers(new PoolUsage(1000, 1024, 0)));
+        Assert.False(free.Covers(new PoolUsage(1001, 512, 0)));
+        Assert.False(free.Covers(new PoolUsage(500, 1025, 0)));
+        Assert.False(free.Covers(new PoolUsage(500, 512, 1)));
+    }
+
+    [Fact]
+    public void StreamId_is_stable_per_pool()
+    {
+        Assert.Equal(ResourcePoolLedger.StreamId("default"), ResourcePoolLedger.StreamId("default"));
+        Assert.NotEqual(ResourcePoolLedger.StreamId("default"), ResourcePoolLedger.StreamId("gpu"));
+    }
+}
