@@ -72,15 +72,11 @@ public sealed class ConfigureShadowConsumer(
             return;
         }
 
-        var claimed = new ShadowClaimed(
-            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ShadowName, claim.Image, claim.ColdStart, claim.ClaimedAt);
-        var configured = new ShadowConfigured(
-            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow(),
-            proposal.RunsToCompletion, proposal.Profile);
+        var events = ClaimEvents(proposal, claim, workload);
 
         // The append expects the version read above: if the negotiation ended meanwhile, it fails and
         // the retry takes the branch that removes the container.
-        if (await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId, history.Version, claimed, configured))
+        if (await writer.AppendOnceAsync(ConsumerName, context, proposal.NegotiationId, history.Version, events))
         {
             logger.LogInformation(
                 "Shadow {ShadowId} runs negotiation {NegotiationId} attempt {Attempt} with {Allocation} as exec {WorkloadExecId} ({Start})",
@@ -88,12 +84,29 @@ public sealed class ConfigureShadowConsumer(
                 claim.ColdStart ? $"cold start: {coldReason}" : "warm");
 
             // NOTE: a separate commit, so a crash right here loses this pool statistic; the negotiation's
-            // ShadowClaimed above remains the record of the claim.
+            // ShadowClaimed above remains the record of the claim and of the shadow's idle time.
             await journal.AppendAsync(
                 proposal.Profile,
                 CancellationToken.None,
                 new ShadowPoolClaimed(options.Value.Pool, proposal.Profile, proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ColdStart, coldReason, claim.ClaimedAt));
         }
+    }
+
+    /// <summary>
+    /// Returns what the negotiation records of its attempt's shadow: the claim, the configuration and, for
+    /// a shadow taken warm, the time it stood idle in its pool. The idle time is committed with the claim,
+    /// so a crash after the commit cannot lose it and a redelivered proposal does not record it again.
+    /// </summary>
+    private object[] ClaimEvents(AllocationProposed proposal, ShadowClaim claim, ShadowWorkload workload)
+    {
+        var claimed = new ShadowClaimed(
+            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ShadowName, claim.Image, claim.ColdStart, claim.ClaimedAt);
+        var configured = new ShadowConfigured(
+            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow(),
+            proposal.RunsToCompletion, proposal.Profile);
+        return claim.IdleSince is { } idleSince
+            ? [claimed, configured, new WarmShadowIdled(options.Value.Pool, proposal.Profile, claim.ShadowId, options.Value.WarmMemoryMiB, idleSince, claim.ClaimedAt)]
+            : [claimed, configured];
     }
 
     /// <summary>
@@ -137,7 +150,8 @@ public sealed class ConfigureShadowConsumer(
         {
             try
             {
-                return (await containers.ClaimWarmAsync(warm.ShadowId, request, cancellationToken), null);
+                var claim = await containers.ClaimWarmAsync(warm.ShadowId, request, cancellationToken);
+                return (claim with { IdleSince = warm.CreatedAt }, null);
             }
             catch (ShadowUnavailableException ex)
             {

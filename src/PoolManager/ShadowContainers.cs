@@ -23,13 +23,18 @@ public sealed record ShadowRequest(
 /// </summary>
 /// <param name="ColdStart">True when the container was created for this claim rather than taken warm from a pool.</param>
 /// <param name="WorkloadExecId">Docker exec id of the workload process.</param>
+/// <param name="IdleSince">
+/// For a shadow taken warm by this claim, when it was created and began to wait in its pool; null for a
+/// cold start and for a claim an earlier delivery made.
+/// </param>
 public sealed record ShadowClaim(
     string ShadowId,
     string ShadowName,
     string Image,
     bool ColdStart,
     DateTimeOffset ClaimedAt,
-    string WorkloadExecId);
+    string WorkloadExecId,
+    DateTimeOffset? IdleSince = null);
 
 /// <summary>
 /// A shadow container as its labels, name and host configuration describe it.

@@ -186,7 +186,12 @@ public sealed class ShadowPoolSizer(
         logger.LogInformation("Removed warm shadow {ShadowId} of profile {Profile}: {Reason}", shadow.ShadowId, shadow.Profile, reason);
         if (shadow.Profile is { } profile)
         {
-            await journal.AppendAsync(profile, cancellationToken, new WarmShadowRemoved(options.Value.Pool, profile, shadow.ShadowId, reason, time.GetUtcNow()));
+            var now = time.GetUtcNow();
+            await journal.AppendAsync(
+                profile,
+                cancellationToken,
+                new WarmShadowRemoved(options.Value.Pool, profile, shadow.ShadowId, reason, now),
+                new WarmShadowIdled(options.Value.Pool, profile, shadow.ShadowId, options.Value.WarmMemoryMiB, shadow.CreatedAt, now));
         }
     }
 }

@@ -52,7 +52,12 @@ public sealed class ShadowReaper(
                 {
                     removed++;
                     logger.LogInformation("Reaped warm shadow {ShadowId} of profile {Profile}: {Reason}", shadow.ShadowId, shadow.Profile, reason);
-                    await journal.AppendAsync(shadow.Profile ?? WorkloadProfile.Generic, cancellationToken, new WarmShadowRemoved(settings.Pool, shadow.Profile ?? WorkloadProfile.Generic, shadow.ShadowId, reason, time.GetUtcNow()));
+                    var profile = shadow.Profile ?? WorkloadProfile.Generic;
+                    await journal.AppendAsync(
+                        profile,
+                        cancellationToken,
+                        new WarmShadowRemoved(settings.Pool, profile, shadow.ShadowId, reason, now),
+                        new WarmShadowIdled(settings.Pool, profile, shadow.ShadowId, settings.WarmMemoryMiB, shadow.CreatedAt, now));
                 }
 
                 continue;

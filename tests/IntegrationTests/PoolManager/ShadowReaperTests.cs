@@ -88,7 +88,13 @@ public sealed class ShadowReaperTests : IAsyncLifetime
         Assert.Equal(claim.ShadowId, release.ShadowId);
         var events = await poolStreams.ReadAsync(pool, WorkloadProfile.Cache);
         Assert.Contains(events.OfType<ShadowReaped>(), reap => reap.ShadowId == claim.ShadowId && reap.Reason.Contains("outlived 30 minutes", StringComparison.Ordinal));
-        Assert.Contains(events.OfType<WarmShadowRemoved>(), removal => removal.ShadowId == warmId);
+        var removal = Assert.Single(events.OfType<WarmShadowRemoved>(), removal => removal.ShadowId == warmId);
+
+        // The warm shadow is priced for the time it stood in the pool: from its creation to its removal.
+        var idled = Assert.Single(events.OfType<WarmShadowIdled>(), idled => idled.ShadowId == warmId);
+        Assert.Equal(removal.RemovedAt, idled.ResumedAt);
+        Assert.Equal(PoolManagerSettings.LoadShadowOptions(instance).WarmMemoryMiB, idled.MemoryMiB);
+        Assert.InRange(idled.ResumedAt - idled.PausedAt, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(33));
     }
 
     [Fact]

@@ -134,6 +134,28 @@ public sealed class WarmPoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Warm_claim_records_idle_time_from_creation_to_claim()
+    {
+        var warm = await WaitForWarmAsync(2);
+        var proposal = Proposal(new ResourceAllocation(300, 160));
+
+        await PublishAsync(proposal.NegotiationId, proposal);
+        await eventStore.WaitForEventAsync<ShadowConfigured>(proposal.NegotiationId, Timeout);
+
+        var events = await eventStore.ReadStreamAsync(proposal.NegotiationId);
+        var claimed = events.OfType<ShadowClaimed>().Single();
+        var idled = events.OfType<WarmShadowIdled>().Single();
+        var created = warm.Single(listed => listed.ID == claimed.ShadowId).Created;
+        Assert.Equal(claimed.ShadowId, idled.ShadowId);
+        Assert.Equal(pool, idled.Pool);
+        Assert.Equal(WorkloadProfile.Cache, idled.Profile);
+        Assert.Equal(WarmMemoryMiB, idled.MemoryMiB);
+        Assert.Equal(claimed.ClaimedAt, idled.ResumedAt);
+        Assert.Equal(new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)), idled.PausedAt);
+        Assert.True(idled.ResumedAt > idled.PausedAt, $"idle from {idled.PausedAt:O} to {idled.ResumedAt:O}");
+    }
+
+    [Fact]
     public async Task Warm_claim_passes_manifest_environment()
     {
         await WaitForWarmAsync(2);
@@ -199,6 +221,7 @@ public sealed class WarmPoolTests : IAsyncLifetime
         var poolClaim = await poolStreams.WaitForAsync<ShadowPoolClaimed>(pool, WorkloadProfile.Cache, Timeout);
         Assert.True(poolClaim.ColdStart);
         Assert.Contains("ports", poolClaim.Reason, StringComparison.Ordinal);
+        Assert.Empty((await eventStore.ReadStreamAsync(proposal.NegotiationId)).OfType<WarmShadowIdled>());
     }
 
     [Fact]
