@@ -116,6 +116,11 @@ public sealed record ShadowUnavailable(Guid NegotiationId, int Attempt, string R
 /// <param name="MemoryHeadroomPercent">
 /// Share of the memory limit still free at peak use, page cache included; null when the peak was not measured.
 /// </param>
+/// <param name="PeakSettled">
+/// Whether <paramref name="PeakMemoryMiB"/> is the workload's whole peak: true when the workload ended
+/// or its peak stopped growing before the observation ended, false when it was still growing when the
+/// longest watch allowed ran out (the real peak is higher), null when it was not measured.
+/// </param>
 public sealed record ValidationMeasurements(
     bool Started,
     bool StayedUp,
@@ -129,7 +134,8 @@ public sealed record ValidationMeasurements(
     double WatchedSeconds,
     string? Suite = null,
     SmokeLoadMeasurements? SmokeLoad = null,
-    double? MemoryHeadroomPercent = null);
+    double? MemoryHeadroomPercent = null,
+    bool? PeakSettled = null);
 
 /// <summary>
 /// Why a validation failed, so that the saga can renegotiate the right resource.

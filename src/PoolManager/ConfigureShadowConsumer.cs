@@ -134,11 +134,7 @@ public sealed class ConfigureShadowConsumer(
     private async Task<(ShadowClaim Claim, string? ColdReason)> ClaimWarmOrColdAsync(ShadowRequest request, CancellationToken cancellationToken)
     {
         string coldReason;
-        if (request.Workload.NeedsNetwork)
-        {
-            coldReason = "the task exposes ports, and warm shadows have no network";
-        }
-        else if (!options.Value.WarmPools.Any(pool => pool.Profile == request.Profile))
+        if (!options.Value.WarmPools.Any(pool => pool.Profile == request.Profile))
         {
             coldReason = $"profile {request.Profile} has no warm pool";
         }

@@ -156,11 +156,12 @@ public sealed partial class ShadowContainers : IDisposable
         try
         {
             // The rename is the claim: a PoolManager that restarts finds the attempt in the name.
-            // The three engine calls are independent; each costs milliseconds, so they run together.
+            // The engine calls are independent; each costs milliseconds, so they run together.
             await Task.WhenAll(
                 docker.Containers.RenameContainerAsync(warmShadowId, new ContainerRenameParameters { NewName = name }, cancellationToken),
                 docker.Containers.UnpauseContainerAsync(warmShadowId, cancellationToken),
-                ApplyAllocationAsync(warmShadowId, request, cancellationToken));
+                ApplyAllocationAsync(warmShadowId, request, cancellationToken),
+                request.Workload.NeedsNetwork ? JoinInternalNetworkAsync(warmShadowId, cancellationToken) : Task.CompletedTask);
             ResetPeakMemory(warmShadowId);
             var execId = await StartThroughLauncherAsync(warmShadowId, request, cancellationToken)
                 ?? await StartWorkloadAsync(warmShadowId, request, cancellationToken);
@@ -363,6 +364,17 @@ public sealed partial class ShadowContainers : IDisposable
         {
             // Created concurrently.
         }
+    }
+
+    /// <summary>
+    /// Moves a warm shadow, created without a network, onto the internal network of shadows whose tasks
+    /// expose ports. The engine allows this on a paused container.
+    /// </summary>
+    private async Task JoinInternalNetworkAsync(string containerId, CancellationToken cancellationToken)
+    {
+        await EnsureInternalNetworkAsync(cancellationToken);
+        await docker.Networks.DisconnectNetworkAsync("none", new NetworkDisconnectParameters { Container = containerId, Force = true }, cancellationToken);
+        await docker.Networks.ConnectNetworkAsync(options.Value.InternalNetwork, new NetworkConnectParameters { Container = containerId }, cancellationToken);
     }
 
     private HostConfig HardenedHostConfig(ShadowWorkload workload, long memoryBytes, long nanoCpus, string networkMode) => new()

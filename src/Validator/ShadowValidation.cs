@@ -129,9 +129,10 @@ public sealed partial class ShadowValidation(
             workload = await NextStateAsync(calls, shadow, workload, cancellationToken);
         }
 
+        bool? peakSettled = null;
         if (IsRunning(workload) && readiness.Passed)
         {
-            workload = await WatchAsync(calls, shadow, workload, time.GetUtcNow() + settings.Watch, settings, cancellationToken);
+            (workload, peakSettled) = await WatchUntilSettledAsync(calls, shadow, workload, settings, cancellationToken);
         }
 
         var observedUntil = time.GetUtcNow();
@@ -146,7 +147,59 @@ public sealed partial class ShadowValidation(
         container = await calls.InspectShadowAsync(shadow.ShadowId, cancellationToken);
         return new ValidationObservation(
             shadow, ProblemOf(container, during: true), workload, readiness, cgroup,
-            container?.State?.OOMKilled ?? false, observedUntil - startedAt, suite, smokeLoad, program);
+            container?.State?.OOMKilled ?? false, observedUntil - startedAt, suite, smokeLoad, program, peakSettled);
+    }
+
+    /// <summary>
+    /// Watches the workload for <see cref="ValidationOptions.WatchSeconds"/>, then for as long as its peak
+    /// memory still grew by more than <see cref="ValidationOptions.SettleGrowthPercent"/> over the last
+    /// <see cref="ValidationOptions.SettleSeconds"/>, up to <see cref="ValidationOptions.MaxSettleSeconds"/>
+    /// more. A workload that fills its memory slowly would otherwise pass with a peak far below its real one.
+    /// </summary>
+    /// <returns>The workload's state, and whether the peak settled; null when it could not be read.</returns>
+    private async Task<(WorkloadState Workload, bool? PeakSettled)> WatchUntilSettledAsync(
+        ShadowDocker calls, ShadowConfigured shadow, WorkloadState workload, ValidationOptions settings, CancellationToken cancellationToken)
+    {
+        var watchEnd = time.GetUtcNow() + settings.Watch;
+        if (settings.SettleSeconds == 0)
+        {
+            return (await WatchAsync(calls, shadow, workload, watchEnd, settings, cancellationToken), null);
+        }
+
+        // The first window is the watch's last seconds, so a workload whose peak is flat adds no time.
+        workload = await WatchAsync(calls, shadow, workload, watchEnd - settings.Settle, settings, cancellationToken);
+        var longestEnd = watchEnd + settings.MaxSettle;
+        while (IsRunning(workload))
+        {
+            var before = (await ReadCgroupAsync(calls, shadow, settings, cancellationToken)).PeakMemoryBytes;
+            workload = await WatchAsync(calls, shadow, workload, time.GetUtcNow() + settings.Settle, settings, cancellationToken);
+            if (!IsRunning(workload))
+            {
+                break;
+            }
+
+            var after = (await ReadCgroupAsync(calls, shadow, settings, cancellationToken)).PeakMemoryBytes;
+            if (before is null || after is null)
+            {
+                return (workload, null);
+            }
+
+            if (after <= before * (1 + (settings.SettleGrowthPercent / 100)))
+            {
+                return (workload, true);
+            }
+
+            if (time.GetUtcNow() >= longestEnd)
+            {
+                logger.LogInformation(
+                    "Peak memory of shadow {ShadowId} (negotiation {NegotiationId} attempt {Attempt}) still grew from {Before} to {After} bytes when the watch ran out",
+                    shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, before, after);
+                return (workload, false);
+            }
+        }
+
+        // The workload ended during the watch, so the peak covers its whole run.
+        return (workload, true);
     }
 
     /// <summary>

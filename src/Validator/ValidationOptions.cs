@@ -24,6 +24,27 @@ public sealed class ValidationOptions
     public int WatchSeconds { get; set; } = 5;
 
     /// <summary>
+    /// Seconds over which the shadow's peak memory must grow by at most <see cref="SettleGrowthPercent"/>
+    /// for the watch to end: the last seconds of the watch, repeated while the peak still grows. 0 ends
+    /// every watch after <see cref="WatchSeconds"/> and leaves the peak's completeness unmeasured.
+    /// </summary>
+    [Range(0, 60, ErrorMessage = "Validation:SettleSeconds must be between 0 and 60 seconds.")]
+    public int SettleSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Growth of the peak memory, in percent, that still counts as settled over <see cref="SettleSeconds"/>.
+    /// </summary>
+    [Range(0, 100, ErrorMessage = "Validation:SettleGrowthPercent must be between 0 and 100.")]
+    public double SettleGrowthPercent { get; set; } = 2;
+
+    /// <summary>
+    /// Seconds the watch may run past <see cref="WatchSeconds"/> while the peak memory still grows. A
+    /// peak still growing after that is reported as not settled.
+    /// </summary>
+    [Range(0, 3600, ErrorMessage = "Validation:MaxSettleSeconds must be between 0 and 3600 seconds.")]
+    public int MaxSettleSeconds { get; set; } = 30;
+
+    /// <summary>
     /// Milliseconds between two readiness probes and between two checks of the workload process.
     /// </summary>
     [Range(10, 60_000, ErrorMessage = "Validation:PollMilliseconds must be between 10 and 60000 milliseconds.")]
@@ -50,6 +71,10 @@ public sealed class ValidationOptions
     public TimeSpan ReadinessTimeout => TimeSpan.FromSeconds(ReadinessTimeoutSeconds);
 
     public TimeSpan Watch => TimeSpan.FromSeconds(WatchSeconds);
+
+    public TimeSpan Settle => TimeSpan.FromSeconds(SettleSeconds);
+
+    public TimeSpan MaxSettle => TimeSpan.FromSeconds(MaxSettleSeconds);
 
     public TimeSpan PollInterval => TimeSpan.FromMilliseconds(PollMilliseconds);
 

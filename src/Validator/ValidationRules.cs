@@ -18,6 +18,7 @@ namespace EventShadow.Validator;
 /// <param name="Observed">Time from the start of the validation to the end of observation.</param>
 /// <param name="Suite">The suite that ran; null for a validation without suite, which has no smoke load or thresholds.</param>
 /// <param name="SmokeLoad">What the suite's smoke load did; null when it has none or it did not run.</param>
+/// <param name="PeakSettled">The peak memory stopped growing before observation ended; see <see cref="ValidationMeasurements.PeakSettled"/>.</param>
 /// <param name="WorkloadProgram">Program of the workload process as Docker reports it, such as <c>redis-server</c>; null when unknown.</param>
 public sealed record ValidationObservation(
     ShadowConfigured Shadow,
@@ -29,7 +30,8 @@ public sealed record ValidationObservation(
     TimeSpan Observed,
     ValidationSuite? Suite = null,
     SmokeLoadObservation? SmokeLoad = null,
-    string? WorkloadProgram = null);
+    string? WorkloadProgram = null,
+    bool? PeakSettled = null);
 
 /// <summary>
 /// The workload process, as Docker's exec inspection shows it.
@@ -150,7 +152,8 @@ public static partial class ValidationRules
             WatchedSeconds: Math.Round(observation.Observed.TotalSeconds, 2),
             Suite: observation.Suite?.Name,
             SmokeLoad: observation.SmokeLoad?.ToMeasurements(),
-            MemoryHeadroomPercent: HeadroomPercent(observation) is { } headroom ? Math.Round(headroom, 1) : null);
+            MemoryHeadroomPercent: HeadroomPercent(observation) is { } headroom ? Math.Round(headroom, 1) : null,
+            PeakSettled: workload.Ended || observation.PeakSettled == true ? true : observation.PeakSettled);
     }
 
     /// <summary>

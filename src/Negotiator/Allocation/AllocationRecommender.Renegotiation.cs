@@ -40,11 +40,13 @@ public sealed partial class AllocationRecommender
 
     /// <summary>
     /// Returns the allocation to commit after a passed trial: the tried one, or less memory when the
-    /// profile is one whose trial runs the real work (<see cref="NegotiationOptions.TightenProfiles"/>)
-    /// and its measured peak plus <see cref="NegotiationOptions.CommitMargin"/> fits in less. The
-    /// manifest's request and the configured minimum stay lower bounds.
+    /// profile is one whose trial runs the real work (<see cref="NegotiationOptions.TightenProfiles"/>),
+    /// the trial saw the whole peak, and that peak plus <see cref="NegotiationOptions.CommitMargin"/> fits
+    /// in less. The manifest's request, the configured minimum and the recommendation from the workload's
+    /// own earlier trials stay lower bounds, so one trial that saw less than earlier ones cannot undercut them.
     /// </summary>
-    public Proposal Commit(ResourceAllocation tried, ValidationMeasurements measurements, WorkloadProfile profile, ContainerSpec? container = null)
+    public Proposal Commit(
+        ResourceAllocation tried, ValidationMeasurements measurements, WorkloadProfile profile, ContainerSpec? container = null, UsageEvidence? history = null)
     {
         var untouched = new Proposal(tried, $"the tried allocation, which passed validation with a peak of {measurements.PeakMemoryMiB:0.#} MiB");
         if (!Settings.TightenProfiles.Contains(profile) || measurements.PeakMemoryMiB <= 0)
@@ -52,8 +54,23 @@ public sealed partial class AllocationRecommender
             return untouched;
         }
 
+        if (measurements.PeakSettled == false)
+        {
+            return untouched with
+            {
+                Rationale = $"the tried allocation: the trial passed, but its peak of {measurements.PeakMemoryMiB:0.#} MiB was still growing when the watch ended",
+            };
+        }
+
         var needed = UsageEvidence.RoundUp(measurements.PeakMemoryMiB * (1 + Settings.CommitMargin));
         var memory = Math.Max(needed, Math.Max(container?.Requests.MemoryMiB ?? 0, Settings.MinMemoryMiB));
+        var reason = $"the peak plus a {Settings.CommitMargin:P0} margin";
+        if (history is { OwnTrials: true, MemoryMiB: { } recommended } && recommended > memory)
+        {
+            memory = recommended;
+            reason = $"the recommendation from {history.Reason}, above this trial's peak plus a {Settings.CommitMargin:P0} margin";
+        }
+
         if (memory >= tried.MemoryMiB)
         {
             return untouched;
@@ -61,7 +78,7 @@ public sealed partial class AllocationRecommender
 
         var rationale =
             $"the trial of {tried.MemoryMiB} MiB passed with a peak of {measurements.PeakMemoryMiB:0.#} MiB; a {Describe(profile)} " +
-            $"trial runs the real work, so {memory} MiB (the peak plus a {Settings.CommitMargin:P0} margin) holds it";
+            $"trial runs the real work, so {memory} MiB ({reason}) holds it";
         return new Proposal(tried with { MemoryMiB = memory }, rationale);
     }
 

@@ -8,7 +8,8 @@ namespace EventShadow.Negotiator.Allocation;
 /// </summary>
 /// <param name="MemoryMiB">Recommended memory: a high percentile of complete peaks plus a margin.</param>
 /// <param name="KilledAtMiB">Largest limit at which this very workload was OOM-killed, a lower bound of its need.</param>
-public sealed record UsageEvidence(int? MemoryMiB, int? KilledAtMiB, string Reason)
+/// <param name="OwnTrials">The recommendation comes from trials of this very workload, not of its profile.</param>
+public sealed record UsageEvidence(int? MemoryMiB, int? KilledAtMiB, string Reason, bool OwnTrials = false)
 {
     /// <summary>Percentile of observed peaks that recommendations start from.</summary>
     public const double Percentile = 0.95;
@@ -33,7 +34,7 @@ public sealed record UsageEvidence(int? MemoryMiB, int? KilledAtMiB, string Reas
         var ownPeaks = Peaks(workload);
         if (ownPeaks.Count > 0)
         {
-            return Recommend(ownPeaks, killed, margin, $"{Trials(ownPeaks.Count)} of this workload");
+            return Recommend(ownPeaks, killed, margin, $"{Trials(ownPeaks.Count)} of this workload") with { OwnTrials = true };
         }
 
         var profilePeaks = Peaks(profile);

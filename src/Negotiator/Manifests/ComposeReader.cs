@@ -119,7 +119,8 @@ internal static class ComposeReader
             ReadCommand(service.Get("command")),
             ReadEnvironment(service.Get("environment")),
             new ResourceBounds(cpuRequest?.Value, memoryRequest?.Value),
-            new ResourceBounds(cpuLimit?.Value, memoryLimit?.Value));
+            new ResourceBounds(cpuLimit?.Value, memoryLimit?.Value),
+            ContainerPorts.ReadCompose(service.Get("ports"), service.Get("expose")));
         return new PartialTask($"compose/{name}", ManifestFormats.Compose, container, hints);
     }
 

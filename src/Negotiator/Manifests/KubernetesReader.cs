@@ -209,7 +209,8 @@ internal static class KubernetesReader
             container.Get("args")?.Strings(),
             ReadEnvironment(container.Get("env")),
             requests,
-            limits);
+            limits,
+            ContainerPorts.ReadKubernetes(container.Get("ports")));
     }
 
     /// <summary>

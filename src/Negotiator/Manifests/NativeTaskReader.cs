@@ -5,14 +5,14 @@ namespace EventShadow.Negotiator.Manifests;
 /// <summary>
 /// Reads the native form, one task per document:
 /// <c>{"name": "web", "image": "nginx:1.25", "command": [...], "args": [...], "env": {"K": "V"},
-/// "requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {...}, "hints": ["needs a database"]}</c>.
+/// "requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {...}, "ports": [8080], "hints": ["needs a database"]}</c>.
 /// Quantities are written as in Kubernetes, hints as in <see cref="HintVocabulary"/>. Unlike the
 /// Kubernetes and compose shapes, which carry many fields EventShadow does not need, every key of this
 /// form means something, so an unknown key (usually a typo) is an error.
 /// </summary>
 internal static class NativeTaskReader
 {
-    private static readonly string[] AcceptedKeys = ["name", "image", "command", "args", "env", "requests", "limits", "hints"];
+    private static readonly string[] AcceptedKeys = ["name", "image", "command", "args", "env", "requests", "limits", "ports", "hints"];
 
     public static void Read(ManifestNode task, TaskCollector collector)
     {
@@ -53,7 +53,8 @@ internal static class NativeTaskReader
             task.Get("args")?.Strings(),
             ReadEnvironment(task.Get("env")),
             requests,
-            limits);
+            limits,
+            ContainerPorts.ReadCompose(task.Get("ports"), null));
         collector.Add(new PartialTask($"json/{name}", ManifestFormats.Json, container, hints), task.Location);
     }
 

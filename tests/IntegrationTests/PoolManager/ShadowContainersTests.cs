@@ -50,6 +50,30 @@ public sealed class ShadowContainersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cold_claim_with_ports_joins_internal_network()
+    {
+        var network = $"eventshadow-test-{Guid.NewGuid():N}"[..30];
+        var (shadows, catalog) = CreateDriver(("Shadows:InternalNetwork", network));
+        var request = Request(catalog, Container("redis:7-alpine") with { Ports = [6379] }, new ResourceAllocation(250, 128));
+
+        try
+        {
+            var claim = await shadows.ClaimAsync(request, CancellationToken.None);
+
+            var inspected = await ShadowDocker.Client.Containers.InspectContainerAsync(claim.ShadowId);
+            Assert.True(claim.ColdStart);
+            Assert.Equal(network, inspected.HostConfig!.NetworkMode);
+            var created = await ShadowDocker.Client.Networks.InspectNetworkAsync(network);
+            Assert.True(created.Internal, "the shadows' network must be internal");
+        }
+        finally
+        {
+            await ShadowDocker.RemoveShadowsAsync([request.NegotiationId]);
+            await ShadowDocker.Client.Networks.DeleteNetworkAsync(network);
+        }
+    }
+
+    [Fact]
     public async Task Release_removes_and_describes_shadow()
     {
         var (shadows, catalog) = CreateDriver();

@@ -12,8 +12,8 @@ using ContainerSpec = EventShadow.Contracts.ContainerSpec;
 namespace EventShadow.IntegrationTests.PoolManager;
 
 /// <summary>
-/// Warm pools in the running PoolManager: a Cache pool kept at two warm shadows by its floor, claims
-/// that take them, and tasks with ports that start cold on the internal network.
+/// Warm pools in the running PoolManager: a Cache pool kept at two warm shadows by its floor, and claims
+/// that take them, with or without the internal network of tasks with ports.
 /// </summary>
 public sealed class WarmPoolTests : IAsyncLifetime
 {
@@ -202,9 +202,9 @@ public sealed class WarmPoolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Proposal_with_ports_starts_cold_on_internal_network()
+    public async Task Proposal_with_ports_claims_warm_shadow_onto_internal_network()
     {
-        await WaitForWarmAsync(2);
+        var warm = await WaitForWarmAsync(2);
         var plain = Proposal(new ResourceAllocation(250, 128));
         var proposal = plain with { Container = plain.Container with { Ports = [6379] } };
 
@@ -212,16 +212,17 @@ public sealed class WarmPoolTests : IAsyncLifetime
         var configured = await eventStore.WaitForEventAsync<ShadowConfigured>(proposal.NegotiationId, Timeout);
 
         var claimed = (await eventStore.ReadStreamAsync(proposal.NegotiationId)).OfType<ShadowClaimed>().Single();
-        Assert.True(claimed.ColdStart);
+        Assert.False(claimed.ColdStart);
+        Assert.Contains(warm, listed => listed.ID == claimed.ShadowId);
         var inspected = await ShadowDocker.Client.Containers.InspectContainerAsync(configured.ShadowId);
-        Assert.Equal(network, inspected.HostConfig!.NetworkMode);
+        Assert.Equal([network], inspected.NetworkSettings!.Networks.Keys);
         var created = await ShadowDocker.Client.Networks.InspectNetworkAsync(network);
         Assert.True(created.Internal, "the shadows' network must be internal");
+        var pong = await ShadowDocker.WaitUntilSucceedsAsync(configured.ShadowId, ["redis-cli", "ping"], null, Timeout);
+        Assert.Equal("PONG", pong.Trim());
 
         var poolClaim = await poolStreams.WaitForAsync<ShadowPoolClaimed>(pool, WorkloadProfile.Cache, Timeout);
-        Assert.True(poolClaim.ColdStart);
-        Assert.Contains("ports", poolClaim.Reason, StringComparison.Ordinal);
-        Assert.Empty((await eventStore.ReadStreamAsync(proposal.NegotiationId)).OfType<WarmShadowIdled>());
+        Assert.False(poolClaim.ColdStart);
     }
 
     [Fact]

@@ -24,21 +24,23 @@ public sealed class ShadowValidationTests : IAsyncLifetime
 
     public Task DisposeAsync() => shadows.DisposeAsync().AsTask();
 
-    private async Task<ValidationReport> ValidateAsync(ShadowConfigured shadow, int readinessTimeoutSeconds = 30, int watchSeconds = 3)
+    private async Task<ValidationReport> ValidateAsync(
+        ShadowConfigured shadow, int readinessTimeoutSeconds = 30, int watchSeconds = 3, int maxSettleSeconds = 30)
     {
-        var report = await Validation(readinessTimeoutSeconds, watchSeconds).ValidateAsync(shadow, CancellationToken.None);
+        var report = await Validation(readinessTimeoutSeconds, watchSeconds, maxSettleSeconds).ValidateAsync(shadow, CancellationToken.None);
         output.WriteLine($"{report.Verdict.Failure?.ToString() ?? "Passed"}: {string.Join("; ", report.Verdict.Reasons)}");
         output.WriteLine(report.Measurements.ToString());
         return report;
     }
 
-    private ShadowValidation Validation(int readinessTimeoutSeconds, int watchSeconds) =>
+    private ShadowValidation Validation(int readinessTimeoutSeconds, int watchSeconds, int maxSettleSeconds = 30) =>
         new(
             shadows.Docker,
             Options.Create(new ValidationOptions
             {
                 ReadinessTimeoutSeconds = readinessTimeoutSeconds,
                 WatchSeconds = watchSeconds,
+                MaxSettleSeconds = maxSettleSeconds,
                 PollMilliseconds = 100,
             }),
             TimeProvider.System,
@@ -77,6 +79,46 @@ public sealed class ShadowValidationTests : IAsyncLifetime
         Assert.True(report.Measurements.StayedUp);
         Assert.Null(report.Measurements.TimeToReadySeconds);
         Assert.True(report.Measurements.WatchedSeconds >= 2);
+    }
+
+    // Fills 8 shell variables of 10 MB each, 1.5 s apart, then idles: memory grows for about 12 s.
+    private static readonly string[] SlowlyGrowing =
+    [
+        "sh", "-c",
+        "i=0; while [ $i -lt 8 ]; do eval \"v$i=\\$(head -c 10000000 /dev/zero | tr '\\0' x)\"; i=$((i+1)); sleep 1.5; done; sleep 300",
+    ];
+
+    [Fact]
+    public async Task Growing_peak_extends_watch_until_settled()
+    {
+        var shadow = await shadows.StartAsync(new ResourceAllocation(500, 256), SlowlyGrowing, readiness: null);
+
+        var report = await ValidateAsync(shadow, watchSeconds: 2);
+
+        Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Reasons));
+        Assert.True(report.Measurements.PeakSettled);
+        Assert.True(report.Measurements.PeakMemoryMiB > 75, $"peak {report.Measurements.PeakMemoryMiB} MiB should include all 8 variables of 10 MB");
+    }
+
+    [Fact]
+    public async Task Peak_still_growing_at_longest_watch_is_unsettled()
+    {
+        var shadow = await shadows.StartAsync(new ResourceAllocation(500, 256), SlowlyGrowing, readiness: null);
+
+        var report = await ValidateAsync(shadow, watchSeconds: 2, maxSettleSeconds: 2);
+
+        Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Reasons));
+        Assert.False(report.Measurements.PeakSettled);
+    }
+
+    [Fact]
+    public async Task Flat_peak_settles_within_watch()
+    {
+        var shadow = await shadows.StartAsync(new ResourceAllocation(250, 64), ["sleep", "300"], readiness: null);
+
+        var report = await ValidateAsync(shadow, watchSeconds: 3);
+
+        Assert.True(report.Measurements.PeakSettled);
     }
 
     [Fact]

@@ -186,6 +186,40 @@ public class AllocationRecommenderTests
     }
 
     [Fact]
+    public void Commit_keeps_tried_allocation_when_peak_still_grew()
+    {
+        var measurements = Measured() with { PeakMemoryMiB = 155.1, PeakSettled = false };
+
+        var commit = Recommender.Commit(new ResourceAllocation(500, 496), measurements, WorkloadProfile.Batch);
+
+        Assert.Equal(new ResourceAllocation(500, 496), commit.Allocation);
+        Assert.Contains("still growing", commit.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Commit_never_goes_below_own_history()
+    {
+        var measurements = Measured() with { PeakMemoryMiB = 155.1, PeakSettled = true };
+        var history = new UsageEvidence(496, null, "2 earlier trials of this workload", OwnTrials: true);
+
+        var commit = Recommender.Commit(new ResourceAllocation(500, 720), measurements, WorkloadProfile.Batch, null, history);
+
+        Assert.Equal(496, commit.Allocation.MemoryMiB);
+        Assert.Contains("2 earlier trials of this workload", commit.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Commit_ignores_profile_history_floor()
+    {
+        var measurements = Measured() with { PeakMemoryMiB = 50, PeakSettled = true };
+        var history = new UsageEvidence(720, null, "5 earlier trials of the Batch profile");
+
+        var commit = Recommender.Commit(new ResourceAllocation(500, 720), measurements, WorkloadProfile.Batch, null, history);
+
+        Assert.Equal(64, commit.Allocation.MemoryMiB);
+    }
+
+    [Fact]
     public void Commit_keeps_tried_allocation_for_servers()
     {
         var measurements = Measured() with { PeakMemoryMiB = 6 };

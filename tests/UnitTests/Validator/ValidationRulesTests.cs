@@ -108,6 +108,25 @@ public sealed class ValidationRulesTests
         Assert.Equal(0, ValidationRules.Measure(job).ExitCode);
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(null, null)]
+    public void Measure_reports_whether_running_peak_settled(bool? observed, bool? expected)
+    {
+        var observation = Observation() with { PeakSettled = observed };
+
+        Assert.Equal(expected, ValidationRules.Measure(observation).PeakSettled);
+    }
+
+    [Fact]
+    public void Measure_counts_ended_workload_peak_as_settled()
+    {
+        var job = Observation(workload: Exited(0)) with { PeakSettled = null };
+
+        Assert.True(ValidationRules.Measure(job).PeakSettled);
+    }
+
     [Fact]
     public void Decide_fails_run_to_completion_task_exiting_with_error()
     {
