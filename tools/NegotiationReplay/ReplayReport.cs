@@ -30,16 +30,25 @@ public sealed record ReplayOutcome(
 /// </summary>
 public static class ReplayReport
 {
-    public sealed record Summary(string Scope, int Negotiations, int Committed, double MeanSlack, int PostCommitOomKills, double MeanAttempts);
+    /// <param name="MeanSlack">Average of the negotiations' slack shares: each negotiation counts the same.</param>
+    /// <param name="PooledSlack">
+    /// Committed memory not used, over all committed memory: each MiB counts the same, so a small
+    /// allocation held up by the minimum weighs as little as it costs.
+    /// </param>
+    public sealed record Summary(
+        string Scope, int Negotiations, int Committed, double MeanSlack, double PooledSlack, int PostCommitOomKills, double MeanAttempts);
 
     public static Summary Summarize(string scope, IReadOnlyCollection<ReplayOutcome> outcomes)
     {
-        var slacks = outcomes.Where(outcome => outcome.Slack is not null).Select(outcome => outcome.Slack!.Value).ToList();
+        var measured = outcomes.Where(outcome => outcome.Slack is not null).ToList();
+        var committedMiB = measured.Sum(outcome => (double)outcome.CommittedMiB!.Value);
+        var peakMiB = measured.Sum(outcome => outcome.TruePeakMiB!.Value);
         return new Summary(
             scope,
             outcomes.Count,
             outcomes.Count(outcome => outcome.Status == "Committed"),
-            slacks.Count == 0 ? 0 : slacks.Average(),
+            measured.Count == 0 ? 0 : measured.Average(outcome => outcome.Slack!.Value),
+            committedMiB == 0 ? 0 : (committedMiB - peakMiB) / committedMiB,
             outcomes.Sum(outcome => outcome.PostCommitOomKills),
             outcomes.Count == 0 ? 0 : outcomes.Average(outcome => outcome.Attempts));
     }
@@ -57,15 +66,16 @@ public static class ReplayReport
         }
 
         text.AppendLine();
-        text.AppendLine("| scope | negotiations | committed | mean slack | post-commit OOM kills | attempts per negotiation |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        text.AppendLine("| scope | negotiations | committed | mean slack | pooled slack | post-commit OOM kills | attempts per negotiation |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         var summaries = outcomes.GroupBy(outcome => outcome.Round)
             .Select(round => Summarize($"round {round.Key}", round.ToList()))
             .Append(Summarize("all", outcomes.ToList()));
         foreach (var summary in summaries)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {summary.Scope} | {summary.Negotiations} | {summary.Committed} | {Percent(summary.MeanSlack)} | {summary.PostCommitOomKills} | {summary.MeanAttempts:0.00} |");
+                $"| {summary.Scope} | {summary.Negotiations} | {summary.Committed} | {Percent(summary.MeanSlack)} | {Percent(summary.PooledSlack)} | " +
+                $"{summary.PostCommitOomKills} | {summary.MeanAttempts:0.00} |");
         }
 
         return text.ToString();

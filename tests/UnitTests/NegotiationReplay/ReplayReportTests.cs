@@ -29,6 +29,7 @@ public class ReplayReportTests
         Assert.Equal(3, summary.Negotiations);
         Assert.Equal(2, summary.Committed);
         Assert.Equal(0.175, summary.MeanSlack, precision: 6);
+        Assert.Equal(120.0 / 600, summary.PooledSlack, precision: 6);
         Assert.Equal(2, summary.PostCommitOomKills);
         Assert.Equal(8.0 / 3, summary.MeanAttempts, precision: 6);
     }
@@ -39,8 +40,8 @@ public class ReplayReportTests
         var markdown = ReplayReport.ToMarkdown([new(2, "cart", "Committed", 1, 64, 56.5, 0, null)]);
 
         Assert.Contains("| 2 | cart | Committed | 1 | 64 | 56.5 | 11.7% | 0 |", markdown, StringComparison.Ordinal);
-        Assert.Contains("| round 2 | 1 | 1 | 11.7% | 0 | 1.00 |", markdown, StringComparison.Ordinal);
-        Assert.Contains("| all | 1 | 1 | 11.7% | 0 | 1.00 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| round 2 | 1 | 1 | 11.7% | 11.7% | 0 | 1.00 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| all | 1 | 1 | 11.7% | 11.7% | 0 | 1.00 |", markdown, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyDescriptionAttribute(("Drives the running system with a workload mix of known true peaks and reports sla" +
     "ck, post-commit OOM kills and attempts per negotiation."))]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+9521f3e9818219318a9908eff93d1aa1a3258781")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+57772112098b5babcf2bfac59bb6169353e418d9")]
 [assembly: System.Reflection.AssemblyProductAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyTitleAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]

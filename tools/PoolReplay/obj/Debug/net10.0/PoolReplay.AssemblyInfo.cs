@@ -15,7 +15,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyDescriptionAttribute(("Replays a function invocation trace against warm-pool policies: the PoolManager\'s" +
     " forecast, a fixed keep-alive and the hybrid histogram policy."))]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+9521f3e9818219318a9908eff93d1aa1a3258781")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+57772112098b5babcf2bfac59bb6169353e418d9")]
 [assembly: System.Reflection.AssemblyProductAttribute("EventShadow.PoolReplay")]
 [assembly: System.Reflection.AssemblyTitleAttribute("EventShadow.PoolReplay")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
