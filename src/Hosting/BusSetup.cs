@@ -31,6 +31,8 @@ public static class BusSetup
             bus.SetKebabCaseEndpointNameFormatter();
             configure(bus);
 
+            bus.AddConfigureEndpointsCallback(UseQuorumQueuesWhenConfigured);
+
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
@@ -66,5 +68,17 @@ public static class BusSetup
         });
 
         return services;
+    }
+
+    /// <summary>
+    /// Declares an endpoint's queue as a quorum queue when <see cref="RabbitMqOptions.QuorumQueues"/> is set.
+    /// </summary>
+    private static void UseQuorumQueuesWhenConfigured(IRegistrationContext context, string queueName, IReceiveEndpointConfigurator endpoint)
+    {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit &&
+            context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.QuorumQueues)
+        {
+            rabbit.SetQuorumQueue();
+        }
     }
 }
