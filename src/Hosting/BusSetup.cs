@@ -25,6 +25,9 @@ public static class BusSetup
         // machine, so the variable is pinned for this process as well.
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 
+        services.AddSingleton<ErrorQueues>();
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ErrorQueues>());
+
         services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
