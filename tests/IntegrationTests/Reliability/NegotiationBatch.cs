@@ -106,11 +106,12 @@ public sealed class NegotiationBatch
         }
 
         var streams = await ReadAsync(eventStore);
+        // Release events are appended before the containers are removed: give the removal a moment.
+        var removalDeadline = DateTimeOffset.UtcNow.AddSeconds(20);
         var leaked = new List<string>();
         foreach (var id in Ids)
         {
-            // Release events are appended before the containers are removed: give the removal a moment.
-            var left = await WaitForNoShadowAsync(id, TimeSpan.FromSeconds(20));
+            var left = await WaitForNoShadowAsync(id, removalDeadline);
             leaked.AddRange(left.Select(container => $"{Tasks[id]}: container {container} was left behind"));
         }
 
@@ -139,9 +140,8 @@ public sealed class NegotiationBatch
         string.Join('\n', streams.Select(stream =>
             $"  {Tasks[stream.Key]} ({stream.Key}): {string.Join(", ", stream.Value.Select(@event => @event.GetType().Name))}"));
 
-    private static async Task<IReadOnlyList<string>> WaitForNoShadowAsync(Guid negotiationId, TimeSpan timeout)
+    private static async Task<IReadOnlyList<string>> WaitForNoShadowAsync(Guid negotiationId, DateTimeOffset deadline)
     {
-        var deadline = DateTimeOffset.UtcNow + timeout;
         while (true)
         {
             var left = await ShadowDocker.ListShadowsAsync(negotiationId);

@@ -34,8 +34,10 @@ internal static class ReliabilityRun
     public static async Task<BatchAudit> AssertCleanAsync(
         NegotiationBatch batch, EventStoreProbe eventStore, ProcessSystem system, ITestOutputHelper output, string faults)
     {
+        var settling = System.Diagnostics.Stopwatch.StartNew();
         var audit = await batch.SettleAndAuditAsync(eventStore, SettleTimeout);
         output.WriteLine($"Results row: {audit.TableRow(faults)}");
+        output.WriteLine($"Audited {settling.Elapsed.TotalSeconds:0} s after the fault (or after submission when there was none).");
         foreach (var (task, outcome) in audit.Outcomes.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             output.WriteLine($"  {task}: {outcome}");
