@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using EventShadow.Contracts;
+using EventShadow.Hosting;
 using EventShadow.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -78,6 +80,36 @@ public sealed class InfrastructureFaultTests(ITestOutputHelper output)
 
         var audit = await ReliabilityRun.AssertCleanAsync(batch, eventStore, system, output, "Docker engine unreachable");
         Assert.All(audit.Outcomes.Values, outcome => Assert.StartsWith("Failed", outcome, StringComparison.Ordinal));
+
+        // The proposals the PoolManager could not serve wait in its error queue, with the cause.
+        var failed = await WaitForErrorQueueAsync(system.Get("PoolManager"), "configure-shadow", batch.Tasks.Count);
+        Assert.Equal(batch.Tasks.Count, failed.Samples.Count);
+        foreach (var sample in failed.Samples)
+        {
+            output.WriteLine($"  {failed.Queue}: {sample.MessageType} failed with {sample.ExceptionType}: {sample.Reason}");
+            Assert.False(string.IsNullOrWhiteSpace(sample.ExceptionType), "A failed message has no exception type.");
+            Assert.False(string.IsNullOrWhiteSpace(sample.Reason), "A failed message has no reason.");
+        }
+    }
+
+    private static async Task<ErrorQueueReport> WaitForErrorQueueAsync(ServiceProcess service, string endpoint, int messages)
+    {
+        using var http = new HttpClient { BaseAddress = service.Address };
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        var last = "(no answer)";
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var reports = await http.GetFromJsonAsync<List<ErrorQueueReport>>(new Uri("/errors", UriKind.Relative), EndToEnd.RunningSystem.Json);
+            last = System.Text.Json.JsonSerializer.Serialize(reports);
+            if (reports!.SingleOrDefault(report => report.Endpoint == endpoint) is { } report && report.Messages == messages)
+            {
+                return report;
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"{service.Name} did not list {messages} failed message(s) for {endpoint}; GET /errors returned {last}");
     }
 
     /// <summary>
