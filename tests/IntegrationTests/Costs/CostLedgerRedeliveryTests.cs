@@ -75,6 +75,23 @@ public sealed class CostLedgerRedeliveryTests : IAsyncLifetime
         Assert.Equal(Allocation, priced.Allocation);
     }
 
+    [Fact]
+    public async Task Duplicate_idle_period_priced_once()
+    {
+        var shadowId = $"warm-redelivery-{Guid.NewGuid():N}";
+        var resumedAt = DateTimeOffset.UtcNow;
+        var idled = new WarmShadowIdled("default", WorkloadProfile.Cache, shadowId, 64, resumedAt.AddMinutes(-5), resumedAt);
+        var stream = CostStreams.ForWarmShadow(idled.Pool, shadowId);
+        await eventStore.AppendAsync(stream, idled);
+
+        await PublishCopiesAsync(idled);
+
+        await eventStore.WaitForEventAsync<IdleShadowCostRecorded>(stream, Timeout);
+        var events = await ReadAfterRedeliveriesAsync(stream);
+        var cost = Assert.Single(events.OfType<IdleShadowCostRecorded>());
+        Assert.Equal(300, cost.IdleSeconds, precision: 0);
+    }
+
     private static ResourceAllocation Allocation => new(500, 256);
 
     /// <summary>Publishes <see cref="Copies"/> copies of <paramref name="message"/> with one message id, all at once.</summary>
