@@ -30,6 +30,7 @@ public static class CostLedgerApplication
 
         var app = builder.Build();
         app.MapServiceHealthChecks();
+        app.MapErrorQueueEndpoints();
         return app;
     }
 }

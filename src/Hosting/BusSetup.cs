@@ -25,11 +25,16 @@ public static class BusSetup
         // machine, so the variable is pinned for this process as well.
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 
+        services.AddSingleton<ErrorQueues>();
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ErrorQueues>());
+
         services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
             bus.SetKebabCaseEndpointNameFormatter();
             configure(bus);
+
+            bus.AddConfigureEndpointsCallback(UseQuorumQueuesWhenConfigured);
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
@@ -66,5 +71,17 @@ public static class BusSetup
         });
 
         return services;
+    }
+
+    /// <summary>
+    /// Declares an endpoint's queue as a quorum queue when <see cref="RabbitMqOptions.QuorumQueues"/> is set.
+    /// </summary>
+    private static void UseQuorumQueuesWhenConfigured(IRegistrationContext context, string queueName, IReceiveEndpointConfigurator endpoint)
+    {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit &&
+            context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.QuorumQueues)
+        {
+            rabbit.SetQuorumQueue();
+        }
     }
 }

@@ -26,6 +26,13 @@ public sealed class RabbitMqOptions
     /// <summary>Messages each receive endpoint takes from RabbitMQ before acknowledging them.</summary>
     [Range(1, 1000)]
     public int PrefetchCount { get; set; } = 16;
+
+    /// <summary>
+    /// Declares every receive endpoint's queue as a quorum queue, replicated across a RabbitMQ
+    /// cluster. An existing classic queue keeps its type: RabbitMQ refuses to redeclare it, so the
+    /// queues must be deleted (or drained into new ones) before this is switched on.
+    /// </summary>
+    public bool QuorumQueues { get; set; }
 }
 
 /// <summary>

@@ -78,6 +78,7 @@ public static class NegotiatorApplication
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapServiceHealthChecks();
+        app.MapErrorQueueEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs");
         app.MapNegotiationEndpoints();

@@ -35,6 +35,7 @@ namespace EventShadow.PoolManager
 
             var app = builder.Build();
             app.MapServiceHealthChecks();
+            app.MapErrorQueueEndpoints();
             app.MapPoolEndpoints();
             app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
             return app;

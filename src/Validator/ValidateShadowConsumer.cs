@@ -6,6 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace EventShadow.Validator;
 
+// NOTE: every Validator consumes from one queue and reaches shadows through its own Docker:Endpoint,
+// which is only right with one Docker host. With several hosts, ShadowConfigured must reach a
+// Validator on the shadow's host, for example through an endpoint per host named after the
+// PoolManager's Shadows:InstanceName.
 /// <summary>
 /// Validates every configured shadow with the suite of its workload profile and appends
 /// <see cref="ValidationPassed"/> or <see cref="ValidationFailed"/> to the negotiation's stream, once

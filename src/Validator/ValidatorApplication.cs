@@ -31,6 +31,7 @@ public static class ValidatorApplication
 
         var app = builder.Build();
         app.MapServiceHealthChecks();
+        app.MapErrorQueueEndpoints();
         return app;
     }
 }

@@ -2,7 +2,6 @@ using EventShadow.Contracts;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace EventShadow.Negotiator.Saga;
 
@@ -35,7 +34,10 @@ public sealed class DeadlineWatcher(
             {
                 await PublishPassedDeadlinesAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or RequestTimeoutException)
+            // Any failure (PostgreSQL restarting, which Marten reports as MartenCommandException, or the
+            // broker away) is retried at the next tick: an exception escaping here would stop the host,
+            // and with it the saga.
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 logger.LogWarning(ex, "Checking negotiation deadlines failed: {Error}; trying again in {Interval}", ex.Message, interval);
             }

@@ -95,7 +95,8 @@ public sealed class NegotiationDecisions(
         var reason = state.DeadlineAt is { } whole && whole <= now
             ? $"The negotiation did not end within {Settings.DeadlineSeconds} s (Negotiation:DeadlineSeconds)."
             : $"Attempt {state.Attempt} got no trial result within {Settings.AttemptTimeoutSeconds} s " +
-              "(Negotiation:AttemptTimeoutSeconds); check that the PoolManager and the Validator are running.";
+              "(Negotiation:AttemptTimeoutSeconds); check that the PoolManager and the Validator are running and reach " +
+              "the Docker engine (GET /health/ready of each), and their error queues (GET /errors).";
         return FailAsync(state, state.Attempt, reason, cancellationToken);
     }
 

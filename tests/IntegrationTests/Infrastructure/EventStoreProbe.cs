@@ -12,11 +12,17 @@ public sealed class EventStoreProbe : IAsyncDisposable
     private readonly DocumentStore store;
 
     public EventStoreProbe(EventStoreSchema schema)
+        : this(EventStoreSchema.ConnectionString, schema.Name)
+    {
+    }
+
+    /// <summary>Reads the event store in <paramref name="schemaName"/> of another PostgreSQL server.</summary>
+    public EventStoreProbe(string connectionString, string schemaName)
     {
         store = DocumentStore.For(options =>
         {
-            options.Connection(EventStoreSchema.ConnectionString);
-            options.DatabaseSchemaName = schema.Name;
+            options.Connection(connectionString);
+            options.DatabaseSchemaName = schemaName;
             options.UseSystemTextJsonForSerialization(Weasel.Core.EnumStorage.AsString, Weasel.Core.Casing.CamelCase);
             options.Events.StreamIdentity = StreamIdentity.AsGuid;
             options.Events.AddEventTypes(EventShadow.Contracts.NegotiationEvents.All);

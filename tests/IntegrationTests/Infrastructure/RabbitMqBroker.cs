@@ -54,6 +54,24 @@ public static class RabbitMqBroker
         return 0;
     }
 
+    /// <summary>
+    /// Returns the type (<c>classic</c> or <c>quorum</c>) of every queue of <paramref name="virtualHost"/>, by name.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ListQueueTypesAsync(string virtualHost)
+    {
+        var container = await Container.Value;
+        var result = await container.ExecAsync(["rabbitmqctl", "list_queues", "-q", "-p", virtualHost, "name", "type"]);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl list_queues failed in the RabbitMQ container: {result.Stderr}");
+        }
+
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Where(columns => columns.Length == 2 && columns[0] != "name")
+            .ToDictionary(columns => columns[0], columns => columns[1], StringComparer.Ordinal);
+    }
+
     private static async Task<RabbitMqContainer> StartAsync()
     {
         // Testcontainers reads these once, when its settings are first touched. No Ryuk image is

@@ -90,7 +90,7 @@ public sealed class PoolManagerCrashTests : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(PoolManagerAssembly());
+        start.ArgumentList.Add(SourceTree.ServiceAssembly("PoolManager"));
         foreach (var argument in Arguments(minWarm: 3))
         {
             start.ArgumentList.Add(argument);
@@ -195,19 +195,6 @@ public sealed class PoolManagerCrashTests : IAsyncLifetime
         }
 
         return created.ID;
-    }
-
-    /// <summary>
-    /// Returns the PoolManager's own build output, built with the same configuration as the tests: the
-    /// test folder contains the assembly too, but with the test project's dependency list.
-    /// </summary>
-    private static string PoolManagerAssembly()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var path = Path.Combine(SourceTree.ServiceFolder("PoolManager"), "bin", configuration, "net10.0", "EventShadow.PoolManager.dll");
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"{path} is missing; build the solution (dotnet build EventShadow.sln -c {configuration}) first.", path);
     }
 
     private string[] Arguments(int minWarm) => infrastructure.ServiceArguments(
