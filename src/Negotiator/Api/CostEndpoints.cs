@@ -4,6 +4,7 @@ using EventShadow.Costs.Ledger;
 using EventShadow.Costs.Pricing;
 using EventShadow.Costs.Replay;
 using EventShadow.Costs.Reports;
+using EventShadow.Hosting.Access;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -23,6 +24,7 @@ public static class CostEndpoints
     {
         endpoints.MapGet("/costs", GetAsync)
             .WithName("GetCosts")
+            .RequireAuthorization(ApiScopes.Read)
             .WithSummary("Cost history by day, pool, profile or negotiation")
             .WithDescription(
                 "Sums the cost projections over UTC days from 'from' to 'to' (yyyy-MM-dd, both included, open when " +
@@ -34,6 +36,7 @@ public static class CostEndpoints
 
         endpoints.MapPost("/costs/replay", ReplayAsync)
             .WithName("ReplayCosts")
+            .RequireAuthorization(ApiScopes.Submit)
             .WithSummary("Rebuild cost history from the event stream with another price list")
             .WithDescription(
                 "The body contains 'prices' (the Pricing section's shape: currency, lists, baseline) and optionally " +

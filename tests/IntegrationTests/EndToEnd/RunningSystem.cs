@@ -59,7 +59,7 @@ public sealed class RunningSystem : IAsyncLifetime
         await StartAsync(CostLedgerApplication.Build([.. arguments, SourceTree.ContentRootArgument("CostLedger")]));
 
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        Api = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        Api = TestServices.CreateApiClient(address);
         EventStore = new EventStoreProbe(infrastructure.Schema);
     }
 

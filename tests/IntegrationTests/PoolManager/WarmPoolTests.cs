@@ -210,7 +210,7 @@ public sealed class WarmPoolTests : IAsyncLifetime
         await poolStreams.WaitForAsync<ShadowPoolClaimed>(pool, WorkloadProfile.Cache, Timeout);
         await WaitForWarmAsync(2, except: null);
 
-        using var http = new HttpClient { BaseAddress = new Uri(ServerAddress()) };
+        using var http = TestServices.CreateApiClient(ServerAddress());
         var body = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/pools");
 
         Assert.Equal(pool, body.GetProperty("pool").GetString());
