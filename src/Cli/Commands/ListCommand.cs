@@ -53,7 +53,7 @@ public sealed class ListCommand(CliHost host) : AsyncCommand<ListSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, ListSettings settings, CancellationToken cancellationToken)
     {
         var server = host.ResolveServer(settings.Server);
-        using var http = host.CreateHttpClient(server);
+        using var http = host.CreateHttpClient(server, host.ResolveApiKey(settings.ApiKey));
         var client = new NegotiatorClient(http);
 
         var reply = await client.ListAsync(settings.NormalizedStatus, settings.Limit, settings.Offset, cancellationToken);
