@@ -87,6 +87,7 @@ public static class NegotiatorApplication
         app.MapScalarApiReference("/docs").AllowAnonymous();
         app.MapNegotiationEndpoints();
         app.MapNegotiationEventFeed();
+        app.MapDashboard();
         app.MapValidationEndpoints();
         app.MapCapacityEndpoints();
         return app.MapCostEndpoints();

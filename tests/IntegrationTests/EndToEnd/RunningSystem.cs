@@ -38,6 +38,9 @@ public sealed class RunningSystem : IAsyncLifetime
 
     public EventStoreProbe EventStore { get; private set; } = null!;
 
+    /// <summary>The RabbitMQ virtual host the services share, for publishing as another system would.</summary>
+    public RabbitMqEndpoint RabbitMq => infrastructure?.RabbitMq ?? throw new InvalidOperationException("The system has not started.");
+
     /// <summary>Settings each service gets on top of the test infrastructure, as <c>--Key=Value</c>.</summary>
     public static string[] Settings =>
     [
