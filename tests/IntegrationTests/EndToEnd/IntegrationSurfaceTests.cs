@@ -69,6 +69,49 @@ public sealed class IntegrationSurfaceTests(RunningSystem system) : IClassFixtur
     }
 
     [Fact]
+    public async Task Publisher_process_prints_committed_outcome()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"eventshadow-publisher-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, Redis("process-cache"));
+        var key = $"process-{Guid.NewGuid():N}";
+        var broker = system.RabbitMq;
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { PublisherPath(), file, "--key", key, "--timeout", "120" },
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["RabbitMq__Host"] = broker.Host,
+                ["RabbitMq__Port"] = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["RabbitMq__VirtualHost"] = broker.VirtualHost,
+                ["RabbitMq__Username"] = broker.Username,
+                ["RabbitMq__Password"] = broker.Password,
+            },
+        };
+
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(SettleTimeout);
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.True(process.ExitCode == 0, $"The publisher exited with {process.ExitCode}: {await error}{await output}");
+            using var outcome = JsonDocument.Parse(await output);
+            Assert.Equal("Committed", outcome.RootElement.GetProperty("status").GetString());
+            Assert.Equal(ManifestPublisher.IdFor(key), outcome.RootElement.GetProperty("negotiationId").GetGuid());
+            Assert.True(outcome.RootElement.GetProperty("committed").GetProperty("allocation").GetProperty("memoryMiB").GetInt32() > 0);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Publisher_key_maps_to_stable_id()
     {
         var guid = Guid.NewGuid();
@@ -124,6 +167,19 @@ public sealed class IntegrationSurfaceTests(RunningSystem system) : IClassFixtur
         var costs = await page.Locator("#cost-chart rect.cost-bar").EvaluateAllAsync<double[]>("bars => bars.map(bar => Number(bar.dataset.cost))");
         Assert.Contains(costs, cost => cost > 0);
         Assert.Empty(elsewhere);
+    }
+
+    /// <summary>
+    /// Returns the publisher as its own build put it, with its own dependencies: the copy in this test's output
+    /// folder resolves assemblies from the test's folder and shared frameworks, which lack some it needs.
+    /// </summary>
+    private static string PublisherPath()
+    {
+        var framework = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = framework.Parent!.Name;
+        var path = Path.Combine(SourceTree.RepositoryRoot, "examples", "Publisher", "bin", configuration, framework.Name, "EventShadow.Publisher.dll");
+        Assert.True(File.Exists(path), $"The example publisher was not built at {path}; build EventShadow.sln first.");
+        return path;
     }
 
     private async Task<Guid> SubmitAsync(string manifest)
