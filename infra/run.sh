@@ -49,5 +49,7 @@ reads its API key from EVENTSHADOW_API_KEY, else from $ENV_FILE:
   $cli_apphost list
   $cli_apphost show ID
   (or: dotnet $cli_relative show ID)
+The dashboard is at http://127.0.0.1:5080/ui; it asks for the read-only key, EVENTSHADOW_READ_API_KEY
+in $ENV_FILE.
 EOF
 exit "$status"

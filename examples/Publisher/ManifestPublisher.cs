@@ -29,7 +29,7 @@ public sealed class ManifestPublisher : IAsyncDisposable
     /// <summary>Connects to RabbitMQ and binds a temporary, auto-deleted queue to the two outcome exchanges.</summary>
     public static async Task<ManifestPublisher> ConnectAsync(BrokerAddress broker, CancellationToken cancellationToken)
     {
-        // MassTransit reports usage to its vendor unless told not to; nothing here leaves the machine.
+        // MassTransit sends usage telemetry to its vendor unless it is disabled, and nothing here may leave the machine.
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 
         var outcomes = new OutcomeWaiters();
@@ -65,7 +65,7 @@ public sealed class ManifestPublisher : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// The outcome queue exists before the message is published, so an outcome cannot be missed. A repeated
-    /// key starts nothing new; its waiter sees an outcome only if that negotiation ends after this call.
+    /// key starts nothing new, so its waiter receives an outcome only if that negotiation ends after this call.
     /// </remarks>
     public async Task<NegotiationOutcome> SubmitAsync(Guid negotiationId, string definition, string sourceName, TimeSpan timeout, CancellationToken cancellationToken)
     {

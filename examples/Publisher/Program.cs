@@ -3,9 +3,9 @@ using EventShadow.Publisher;
 
 // An example of another system submitting work to EventShadow over RabbitMQ:
 //   dotnet run --project examples/Publisher -- FILE [--key KEY] [--timeout SECONDS]
-// It reads the broker from RabbitMq__Host, RabbitMq__Port, RabbitMq__VirtualHost, RabbitMq__Username and
-// RabbitMq__Password, the variables of the env file that infra/setup.sh writes. Exit codes: 0 committed,
-// 1 failed, 2 usage error, 4 timed out.
+// The broker comes from RabbitMq__Host, RabbitMq__Port, RabbitMq__VirtualHost, RabbitMq__Username and
+// RabbitMq__Password, as in the env file that infra/setup.sh writes.
+// Exit codes: 0 committed, 1 failed, 2 usage error, 4 timed out.
 const int Committed = 0, Failed = 1, UsageError = 2, TimedOut = 4;
 
 string? file = null;

@@ -77,7 +77,7 @@ public sealed class CliHost
 
     /// <summary>
     /// Returns a client for <paramref name="server"/> that sends <paramref name="apiKey"/> as a bearer token and
-    /// turns a 401 or 403 answer into <see cref="AccessDeniedException"/>.
+    /// turns a 401 or 403 response into <see cref="AccessDeniedException"/>.
     /// </summary>
     public HttpClient CreateHttpClient(Uri server, string? apiKey) =>
         new(new ApiKeyHandler(apiKey, CreateHandler()), disposeHandler: true) { BaseAddress = server, Timeout = RequestTimeout };

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace EventShadow.Cli.Api;
 
 /// <summary>
-/// Sends the API key as a bearer token on every request, and turns a 401 or 403 answer into
+/// Sends the API key as a bearer token on every request, and turns a 401 or 403 response into
 /// <see cref="AccessDeniedException"/> so that every command reports it the same way.
 /// </summary>
 public sealed class ApiKeyHandler(string? apiKey, HttpMessageHandler inner) : DelegatingHandler(inner)

@@ -11,7 +11,7 @@ namespace EventShadow.Hosting.Access;
 
 /// <summary>
 /// Authenticates a request by its API key, sent as <c>Authorization: Bearer KEY</c> or <c>X-Api-Key: KEY</c>,
-/// and answers a missing or wrong key (401) and a missing scope (403) with <c>application/problem+json</c>.
+/// and responds to a missing or wrong key (401) and a missing scope (403) with <c>application/problem+json</c>.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -97,7 +97,7 @@ public sealed class ApiKeyAuthenticationHandler(
         return null;
     }
 
-    // Written whatever the Accept header says, so that a client asking for text/event-stream learns why too.
+    // Written whatever the Accept header contains, so that a client requesting text/event-stream gets the reason too.
     private Task WriteProblemAsync(string title, string detail) =>
         TypedResults.Problem(detail, statusCode: Response.StatusCode, title: title).ExecuteAsync(Context);
 }

@@ -5,8 +5,7 @@ using Microsoft.Extensions.Options;
 namespace EventShadow.Hosting.Access;
 
 /// <summary>
-/// The configured API keys, held as SHA-256 hashes so that a presented key is matched in constant time
-/// and no plain-text key stays in memory longer than the options do.
+/// The configured API keys as SHA-256 hashes, so that a presented key is hashed and compared in constant time.
 /// </summary>
 public sealed class ApiKeyRing
 {

@@ -19,6 +19,9 @@ public static class CostEndpoints
 {
     public const string NdjsonMediaType = "application/x-ndjson";
 
+    /// <summary>Largest <c>POST /costs/replay</c> body read; a price list with its request fits in a few kilobytes.</summary>
+    public const int MaxReplayRequestBytes = 64 * 1024;
+
     /// <summary>Maps <c>GET /costs</c> and <c>POST /costs/replay</c> and returns the application for chaining.</summary>
     public static WebApplication MapCostEndpoints(this WebApplication endpoints)
     {
@@ -44,6 +47,7 @@ public static class CostEndpoints
                 "JSON: progress lines ({\"type\":\"progress\"}) while the replay reads events, then one line with the " +
                 "report ({\"type\":\"report\"}) or the error ({\"type\":\"error\"}). Nothing is written: the live " +
                 "projections stay as they are.")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxReplayRequestBytes))
             .Accepts<CostReplayRequest>("application/json")
             .Produces<ReplayLine>(StatusCodes.Status200OK, NdjsonMediaType)
             .ProducesValidationProblem();
@@ -166,6 +170,10 @@ public static class CostEndpoints
         catch (JsonException ex)
         {
             return (null, $"The body is not a valid replay request: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, $"The body has more than {MaxReplayRequestBytes} bytes, the most POST /costs/replay reads.");
         }
     }
 

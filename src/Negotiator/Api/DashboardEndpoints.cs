@@ -4,7 +4,7 @@ namespace EventShadow.Negotiator.Api;
 
 /// <summary>
 /// The dashboard at <c>/ui</c>: a page, a script and a style sheet embedded in this assembly. They hold no
-/// data, so they load without a key; the script asks for a key with the <c>read</c> scope and calls the API with it.
+/// data, so they load without a key; the script requests a key with the <c>read</c> scope and calls the API with it.
 /// </summary>
 public static class DashboardEndpoints
 {

@@ -108,8 +108,8 @@ public static class NegotiationEventFeed
             }
 
 #pragma warning disable MA0026 // A known shortcoming, kept visible where it sits.
-            // TODO: wake on the event relay's publications instead of reading the stream on a timer; polling
-            // costs one query per open stream per interval and adds up to that interval of delay.
+            // TODO: wake on the event relay's publications instead of reading the stream on a timer. Polling
+            // costs one query per open stream per interval, and an event waits up to one interval.
 #pragma warning restore MA0026
             await Task.Delay(polling, cancellationToken);
         }

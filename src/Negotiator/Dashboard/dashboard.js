@@ -1,5 +1,5 @@
 // The EventShadow dashboard: negotiations in progress, pools against demand and cost per day, read from this
-// server's API with a key kept in session storage. Everything is drawn here; nothing loads from elsewhere.
+// server's API with a key kept in session storage. Everything is drawn here, so nothing loads from elsewhere.
 "use strict";
 
 const keyStorage = "eventshadow.apiKey";
@@ -45,7 +45,10 @@ function renderNegotiations(list, items) {
 
     // One segment per step. A failed negotiation is red up to Proposed when it made an attempt, else Submitted.
     const bar = element("span", { class: "steps", role: "img", "aria-label": `${item.status}, attempt ${item.attempts}` });
-    const reached = item.status === "Failed" ? (item.attempts > 0 ? 2 : 1) : steps.indexOf(item.status) + 1;
+    let reached = steps.indexOf(item.status) + 1;
+    if (item.status === "Failed") {
+      reached = item.attempts > 0 ? 2 : 1;
+    }
     steps.forEach((step, index) => {
       let state = index < reached ? "done" : "";
       if (item.status === "Committed") state = "committed";

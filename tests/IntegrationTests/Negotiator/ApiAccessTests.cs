@@ -155,6 +155,20 @@ public sealed class ApiAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Oversized_replay_request_is_rejected()
+    {
+        using var client = TestServices.CreateApiClient(address);
+        var body = $$"""{"prices":{"currency":"USD"},"padding":"{{new string('x', 70 * 1024)}}"}""";
+
+        using var response = await client.PostAsync("/costs/replay", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await ReadJsonAsync(response);
+        Assert.Contains("more than 65536 bytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Event_stream_of_unknown_negotiation_is_404()
     {
         using var client = TestServices.CreateApiClient(address);

@@ -116,7 +116,7 @@ public sealed class PoolsAndApiKeyTests
         Assert.Contains("No API key was found", run.Error, StringComparison.Ordinal);
     }
 
-    /// <summary>Plays the Negotiator's <c>GET /capacity</c> and the PoolManager's <c>GET /pools</c>, or answers every request with <see cref="Status"/>.</summary>
+    /// <summary>Plays the Negotiator's <c>GET /capacity</c> and the PoolManager's <c>GET /pools</c>, or responds to every request with <see cref="Status"/>.</summary>
     private sealed class PoolServers : HttpMessageHandler
     {
         public HttpStatusCode Status { get; init; } = HttpStatusCode.OK;
