@@ -29,10 +29,11 @@ packages_missing() {
   done
 }
 
-# chromium is for the dashboard's tests, which drive it headless; nothing downloads a browser.
+# chromium (with a font, as recommended packages are skipped) is for the dashboard's test, which drives it
+# headless; nothing downloads a browser.
 install_debian_packages() {
   local missing
-  missing=$(packages_missing postgresql rabbitmq-server debootstrap ca-certificates curl procps chromium)
+  missing=$(packages_missing postgresql rabbitmq-server debootstrap ca-certificates curl procps chromium fonts-liberation)
   if [[ -z "$missing" ]]; then
     echo "already installed"
     return
