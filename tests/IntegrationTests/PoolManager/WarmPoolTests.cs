@@ -224,6 +224,19 @@ public sealed class WarmPoolTests : IAsyncLifetime
         Assert.Equal(0.0, cache.GetProperty("coldStartRate").GetDouble());
     }
 
+    [Fact]
+    public async Task Pools_endpoint_rejects_call_without_key()
+    {
+        using var anonymous = new HttpClient { BaseAddress = new Uri(ServerAddress()) };
+
+        using var response = await anonymous.GetAsync("/pools");
+        using var health = await anonymous.GetAsync("/health/live");
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+    }
+
     private string ServerAddress() =>
         poolManager.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
