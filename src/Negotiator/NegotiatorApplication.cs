@@ -73,7 +73,11 @@ public static class NegotiatorApplication
             bus.AddConsumer<SubmitPartialTaskConsumer>();
         });
 
-        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        builder.Services.AddOpenApi(openApi =>
+        {
+            openApi.AddDocumentTransformer<ApiKeySecurityTransformer>();
+            openApi.AddOperationTransformer<ApiKeySecurityTransformer>();
+        });
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         var app = builder.Build();

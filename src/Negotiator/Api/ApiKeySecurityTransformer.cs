@@ -5,9 +5,10 @@ using Microsoft.OpenApi;
 namespace EventShadow.Negotiator.Api;
 
 /// <summary>
-/// Describes the API key in the OpenAPI document: a bearer token or an <c>X-Api-Key</c> header, either accepted.
+/// Describes the API key in the OpenAPI document: a bearer token or an <c>X-Api-Key</c> header, either accepted,
+/// and the 401, 403 and 429 responses of every operation that needs one.
 /// </summary>
-internal sealed class ApiKeySecurityTransformer : IOpenApiDocumentTransformer
+internal sealed class ApiKeySecurityTransformer : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
 {
     private const string BearerScheme = "bearer";
     private const string HeaderScheme = "apiKey";
@@ -35,6 +36,29 @@ internal sealed class ApiKeySecurityTransformer : IOpenApiDocumentTransformer
             new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
             new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(HeaderScheme, document)] = [] },
         ];
+        return Task.CompletedTask;
+    }
+
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+        {
+            return Task.CompletedTask;
+        }
+
+        var scopes = metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+            .Select(data => data.Policy)
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        operation.Responses ??= new OpenApiResponses();
+        operation.Responses.TryAdd("401", new OpenApiResponse { Description = "The API key is missing or not valid." });
+        operation.Responses.TryAdd("403", new OpenApiResponse
+        {
+            Description = scopes.Count == 0 ? "The API key lacks the scope this operation needs." : $"The API key lacks the scope '{string.Join("', '", scopes)}'.",
+        });
+        operation.Responses.TryAdd("429", new OpenApiResponse { Description = "The key made more than Api:RequestsPerMinute requests this minute; see Retry-After." });
         return Task.CompletedTask;
     }
 }

@@ -116,9 +116,14 @@ public sealed class ApiAccessTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, document.StatusCode);
-        var schemes = (await ReadJsonAsync(document)).GetProperty("components").GetProperty("securitySchemes");
+        var openApi = await ReadJsonAsync(document);
+        var schemes = openApi.GetProperty("components").GetProperty("securitySchemes");
         Assert.Equal("bearer", schemes.GetProperty("bearer").GetProperty("scheme").GetString());
         Assert.Equal("X-Api-Key", schemes.GetProperty("apiKey").GetProperty("name").GetString());
+        var submitResponses = openApi.GetProperty("paths").GetProperty("/negotiate").GetProperty("post").GetProperty("responses");
+        Assert.Contains("'submit'", submitResponses.GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.True(submitResponses.TryGetProperty("401", out _));
+        Assert.True(submitResponses.TryGetProperty("429", out _));
     }
 
     [Fact]
