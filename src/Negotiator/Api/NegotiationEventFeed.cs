@@ -111,7 +111,8 @@ public static class NegotiationEventFeed
             // TODO: wake on the event relay's publications instead of reading the stream on a timer. Polling
             // costs one query per open stream per interval, and an event waits up to one interval.
 #pragma warning restore MA0026
-            await Task.Delay(polling, cancellationToken);
+            // A client that disconnects cancels the wait, and the loop then ends without an exception.
+            await Task.Delay(polling, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
