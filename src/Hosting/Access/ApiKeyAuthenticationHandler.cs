@@ -17,7 +17,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggers,
     UrlEncoder encoder,
-    ApiKeyRing keys)
+    ApiKeyRing keys,
+    ApiKeyRejectionLog rejectionLog)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -37,9 +38,13 @@ public sealed class ApiKeyAuthenticationHandler(
         if (client is null)
         {
             // The key itself is never logged: a typo of a real key would leak most of it.
-            Logger.LogWarning(
-                "Rejected an unknown API key for {Method} {Path} from {RemoteAddress}",
-                Request.Method, Request.Path.Value, Context.Connection.RemoteIpAddress);
+            if (rejectionLog.Throttle.TryEnter(out var skipped))
+            {
+                Logger.LogWarning(
+                    "Rejected an unknown API key for {Method} {Path} from {RemoteAddress}; {SkippedCount} earlier rejections were not logged",
+                    Request.Method, Request.Path.Value, Context.Connection.RemoteIpAddress, skipped);
+            }
+
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
@@ -100,4 +105,10 @@ public sealed class ApiKeyAuthenticationHandler(
     // Written whatever the Accept header contains, so that a client requesting text/event-stream gets the reason too.
     private Task WriteProblemAsync(string title, string detail) =>
         TypedResults.Problem(detail, statusCode: Response.StatusCode, title: title).ExecuteAsync(Context);
+}
+
+/// <summary>The throttle of the unknown-key warnings: at most 20 lines a minute per service.</summary>
+public sealed class ApiKeyRejectionLog(TimeProvider clock)
+{
+    public LogThrottle Throttle { get; } = new(perMinute: 20, clock);
 }
