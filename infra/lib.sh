@@ -29,9 +29,11 @@ packages_missing() {
   done
 }
 
+# chromium (with a font, as recommended packages are skipped) is for the dashboard's test, which drives it
+# headless; nothing downloads a browser.
 install_debian_packages() {
   local missing
-  missing=$(packages_missing postgresql rabbitmq-server debootstrap ca-certificates curl procps)
+  missing=$(packages_missing postgresql rabbitmq-server debootstrap ca-certificates curl procps chromium fonts-liberation)
   if [[ -z "$missing" ]]; then
     echo "already installed"
     return
@@ -216,11 +218,25 @@ build_image() {
 # source the file (connection strings contain ';') and the tests can read it line by line.
 write_env_file() {
   mkdir -p "$STATE_DIR"
+  # API keys: the operator's (read and submit) for the command line and scripts, and a read-only one
+  # for dashboards. The services read them as Api:Keys; `eventshadow` reads EVENTSHADOW_API_KEY.
+  local api_key read_api_key
+  api_key=$(credential EVENTSHADOW_API_KEY)
+  read_api_key=$(credential EVENTSHADOW_READ_API_KEY)
   local connection="Host=127.0.0.1;Port=5432;Database=eventshadow;Username=eventshadow;Password=$POSTGRES_PASSWORD"
   umask 077
   cat >"$ENV_FILE" <<EOF
 POSTGRES_PASSWORD='$POSTGRES_PASSWORD'
 RABBITMQ_PASSWORD='$RABBITMQ_PASSWORD'
+EVENTSHADOW_API_KEY='$api_key'
+EVENTSHADOW_READ_API_KEY='$read_api_key'
+Api__Keys__0__Name='operator'
+Api__Keys__0__Key='$api_key'
+Api__Keys__0__Scopes__0='read'
+Api__Keys__0__Scopes__1='submit'
+Api__Keys__1__Name='dashboard'
+Api__Keys__1__Key='$read_api_key'
+Api__Keys__1__Scopes__0='read'
 ConnectionStrings__EventStore='$connection'
 RabbitMq__Host='127.0.0.1'
 RabbitMq__Port='5672'

@@ -31,6 +31,10 @@ cli_dll=$(find "$repo/src/Cli/bin/Release" -maxdepth 2 -name eventshadow.dll -pr
 cli_relative=${cli_dll#"$repo/"}
 cli_apphost=${cli_relative%.dll}
 
+# The command line sends the operator's API key, which infra/setup.sh generated into its env file.
+EVENTSHADOW_API_KEY=$(credential EVENTSHADOW_API_KEY)
+export EVENTSHADOW_API_KEY
+
 step "eventshadow submit --follow ${args[*]}"
 status=0
 dotnet "$cli_dll" submit --follow "${args[@]}" || status=$?
@@ -40,9 +44,12 @@ cat <<EOF
 The services are still running:
   bash infra/services.sh status    readiness of each service
   bash infra/services.sh stop      stop them
-Query negotiations from the repository folder (add --json for the server's JSON):
+Query negotiations from the repository folder (add --json for the server's JSON); the command line
+reads its API key from EVENTSHADOW_API_KEY, else from $ENV_FILE:
   $cli_apphost list
   $cli_apphost show ID
   (or: dotnet $cli_relative show ID)
+The dashboard is at http://127.0.0.1:5080/ui; it asks for the read-only key, EVENTSHADOW_READ_API_KEY
+in $ENV_FILE.
 EOF
 exit "$status"

@@ -53,6 +53,9 @@ public static class CliApplication
             config.AddCommand<ListCommand>("list")
                 .WithDescription("List negotiations, optionally by status.")
                 .WithExample("list", "--status", "Failed", "--limit", "50");
+            config.AddCommand<PoolsCommand>("pools")
+                .WithDescription("Show resource pool capacity and use, and warm shadow pools against their forecast demand.")
+                .WithExample("pools", "--json");
             config.AddBranch<CostsSettings>("costs", costs =>
             {
                 costs.SetDescription("Show cost history by day, pool, profile or negotiation, or replay it with another price list.");
@@ -81,6 +84,9 @@ public static class CliApplication
                 error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {exception.Message}");
                 error.WriteLine(StartServicesHint);
                 return ExitCodes.ServerUnreachable;
+            case AccessDeniedException:
+                error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {exception.Message}");
+                return ExitCodes.AccessDenied;
             case OperationCanceledException:
                 error.MarkupLine("[yellow]Interrupted.[/] Negotiations already submitted go on. See them with `eventshadow list`.");
                 return ExitCodes.Interrupted;
@@ -109,7 +115,7 @@ public static class CliApplication
                 new Text(Environment.NewLine),
                 new Markup("[yellow]EXIT CODES:[/]" + Environment.NewLine),
                 grid,
-                new Text("    When several apply, the first of 3, 4, 1 wins." + Environment.NewLine),
+                new Text("    When several apply, the first of 3, 5, 4, 1 wins." + Environment.NewLine),
             ];
         }
     }

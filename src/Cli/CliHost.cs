@@ -12,6 +12,11 @@ public sealed class CliHost
 {
     public const string ServerVariable = "EVENTSHADOW_SERVER";
     public const string DefaultServer = "http://127.0.0.1:5080";
+    public const string PoolsServerVariable = "EVENTSHADOW_POOLS_SERVER";
+    public const string DefaultPoolsServer = "http://127.0.0.1:5081";
+    public const string ApiKeyVariable = "EVENTSHADOW_API_KEY";
+    public const string StateDirectoryVariable = "EVENTSHADOW_STATE_DIR";
+    public const string DefaultStateDirectory = "/var/lib/eventshadow";
 
     /// <summary>Human-readable output.</summary>
     public required IAnsiConsole Out { get; init; }
@@ -23,6 +28,9 @@ public sealed class CliHost
     public required TextWriter JsonOut { get; init; }
 
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Reads the lines of the env file that <c>infra/setup.sh</c> writes, or returns <c>null</c> when there is none.</summary>
+    public Func<string, IReadOnlyList<string>?> ReadEnvFile { get; init; } = path => File.Exists(path) ? File.ReadAllLines(path) : null;
 
     public Func<HttpMessageHandler> CreateHandler { get; init; } =
         () => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) };
@@ -36,24 +44,59 @@ public sealed class CliHost
     /// Resolves the server URL: <c>--server</c>, else <c>EVENTSHADOW_SERVER</c>, else <see cref="DefaultServer"/>.
     /// </summary>
     /// <exception cref="UsageException">The URL is not an absolute http or https URL.</exception>
-    public Uri ResolveServer(string? option)
+    public Uri ResolveServer(string? option) => ResolveServer(option, "--server", ServerVariable, DefaultServer);
+
+    /// <summary>
+    /// Resolves the PoolManager's URL: <c>--pools-server</c>, else <c>EVENTSHADOW_POOLS_SERVER</c>, else <see cref="DefaultPoolsServer"/>.
+    /// </summary>
+    /// <exception cref="UsageException">The URL is not an absolute http or https URL.</exception>
+    public Uri ResolvePoolsServer(string? option) => ResolveServer(option, "--pools-server", PoolsServerVariable, DefaultPoolsServer);
+
+    /// <summary>
+    /// Resolves the API key: <c>--api-key</c>, else <c>EVENTSHADOW_API_KEY</c>, else that variable's line in the
+    /// env file (<c>$EVENTSHADOW_STATE_DIR/env</c>, by default under <see cref="DefaultStateDirectory"/>), else <c>null</c>.
+    /// </summary>
+    public string? ResolveApiKey(string? option)
+    {
+        if (!string.IsNullOrWhiteSpace(option))
+        {
+            return option.Trim();
+        }
+
+        if (GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment.Trim();
+        }
+
+        var folder = GetEnvironmentVariable(StateDirectoryVariable) is { Length: > 0 } state ? state : DefaultStateDirectory;
+        var lines = ReadEnvFile(Path.Combine(folder, "env")) ?? [];
+        var prefix = ApiKeyVariable + "=";
+        var line = lines.LastOrDefault(candidate => candidate.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? null : line[prefix.Length..].Trim().Trim('\'') is { Length: > 0 } fromFile ? fromFile : null;
+    }
+
+    /// <summary>
+    /// Returns a client for <paramref name="server"/> that sends <paramref name="apiKey"/> as a bearer token and
+    /// turns a 401 or 403 response into <see cref="AccessDeniedException"/>.
+    /// </summary>
+    public HttpClient CreateHttpClient(Uri server, string? apiKey) =>
+        new(new ApiKeyHandler(apiKey, CreateHandler()), disposeHandler: true) { BaseAddress = server, Timeout = RequestTimeout };
+
+    private Uri ResolveServer(string? option, string optionName, string variable, string fallback)
     {
         var (value, origin) = !string.IsNullOrWhiteSpace(option)
-            ? (option, "--server")
-            : GetEnvironmentVariable(ServerVariable) is { Length: > 0 } fromEnvironment
-                ? (fromEnvironment, ServerVariable)
-                : (DefaultServer, "the default");
+            ? (option, optionName)
+            : GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment
+                ? (fromEnvironment, variable)
+                : (fallback, "the default");
 
         if (!TryParseServer(value, out var server))
         {
-            throw new UsageException($"Invalid server URL '{value}' from {origin}: expected an absolute http:// or https:// URL such as {DefaultServer}.");
+            throw new UsageException($"Invalid server URL '{value}' from {origin}: expected an absolute http:// or https:// URL such as {fallback}.");
         }
 
         return server;
     }
-
-    public HttpClient CreateHttpClient(Uri server) =>
-        new(CreateHandler(), disposeHandler: true) { BaseAddress = server, Timeout = RequestTimeout };
 
     /// <summary>
     /// Parses a server URL and appends a trailing slash to its path, so that request paths such as

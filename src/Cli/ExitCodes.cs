@@ -4,7 +4,7 @@ namespace EventShadow.Cli;
 
 /// <summary>
 /// Exit codes that scripts can rely on. When several apply, the first in this order wins:
-/// 3 (unreachable), 4 (timed out), 1 (failed or rejected), 0.
+/// 3 (unreachable), 5 (access denied), 4 (timed out), 1 (failed or rejected), 0.
 /// </summary>
 public static class ExitCodes
 {
@@ -23,6 +23,9 @@ public static class ExitCodes
     /// <summary>At least one negotiation was neither committed nor failed when <c>--timeout</c> passed.</summary>
     public const int TimedOut = 4;
 
+    /// <summary>The server rejected the API key (401) or the key lacks the scope the command needs (403).</summary>
+    public const int AccessDenied = 5;
+
     /// <summary>Interrupted with Ctrl+C, as shells report SIGINT (128 + 2).</summary>
     public const int Interrupted = 130;
 
@@ -34,6 +37,7 @@ public static class ExitCodes
         (UsageError, "usage error: unknown command or option, invalid value, path not found"),
         (ServerUnreachable, "server unreachable: start the services with `bash infra/run.sh` or `bash infra/services.sh start`"),
         (TimedOut, "timed out while following: a negotiation was still running when --timeout passed"),
+        (AccessDenied, "access denied: the API key is missing or unknown (401), or lacks the scope the command needs (403)"),
         (Interrupted, "interrupted (Ctrl+C)"),
     ];
 

@@ -118,4 +118,8 @@ public sealed class ApiOptions
     /// <summary>Largest partial task definition accepted, in bytes.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxDefinitionBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How often <c>GET /negotiation/{id}/events</c> reads the negotiation's stream for new events, in milliseconds.</summary>
+    [Range(50, 10_000)]
+    public int EventStreamPollingMilliseconds { get; set; } = 250;
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using EventShadow.Costs.Projections;
 using EventShadow.Hosting;
+using EventShadow.Hosting.Access;
 using EventShadow.Negotiator.Allocation;
 using EventShadow.Negotiator.Api;
 using EventShadow.Negotiator.History;
@@ -25,6 +26,7 @@ public static class NegotiatorApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults("Negotiator");
+        builder.AddApiAccess();
 
         builder.Services.AddOptions<NegotiationOptions>()
             .BindConfiguration(NegotiationOptions.SectionName)
@@ -71,17 +73,26 @@ public static class NegotiatorApplication
             bus.AddConsumer<SubmitPartialTaskConsumer>();
         });
 
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi =>
+        {
+            openApi.AddDocumentTransformer<ApiKeySecurityTransformer>();
+            openApi.AddOperationTransformer<ApiKeySecurityTransformer>();
+        });
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiAccess();
         app.MapServiceHealthChecks();
         app.MapErrorQueueEndpoints();
-        app.MapOpenApi();
-        app.MapScalarApiReference("/docs");
+
+        // The API's description holds no data, so it can be read before a key is configured.
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs").AllowAnonymous();
         app.MapNegotiationEndpoints();
+        app.MapNegotiationEventFeed();
+        app.MapDashboard();
         app.MapValidationEndpoints();
         app.MapCapacityEndpoints();
         return app.MapCostEndpoints();

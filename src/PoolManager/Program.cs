@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using EventShadow.Hosting;
+using EventShadow.Hosting.Access;
 using EventShadow.PoolManager;
 using EventShadow.PoolManager.Pools;
 using Microsoft.AspNetCore.Builder;
@@ -22,6 +23,7 @@ namespace EventShadow.PoolManager
             var builder = WebApplication.CreateBuilder(args);
 
             builder.AddServiceDefaults("PoolManager");
+            builder.AddApiAccess();
             builder.Services.AddEventStore();
             builder.Services.AddDockerEngine();
             builder.Services.AddShadowContainers();
@@ -34,6 +36,7 @@ namespace EventShadow.PoolManager
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
             var app = builder.Build();
+            app.UseApiAccess();
             app.MapServiceHealthChecks();
             app.MapErrorQueueEndpoints();
             app.MapPoolEndpoints();

@@ -80,6 +80,16 @@ public sealed class NegotiatorClient(HttpClient http)
         return new ServerReply<NegotiationPage>(Deserialize<NegotiationPage>(json, path), json);
     }
 
+    /// <summary>Reads <paramref name="path"/>, such as <c>capacity</c>, and deserializes its JSON body.</summary>
+    public async Task<ServerReply<T>> GetAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendAsync(request, cancellationToken);
+        var json = await ReadBodyAsync(response, cancellationToken);
+        EnsureSuccess(response, json, path);
+        return new ServerReply<T>(Deserialize<T>(json, path), json);
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

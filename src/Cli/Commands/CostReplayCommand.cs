@@ -40,7 +40,7 @@ public sealed class CostReplayCommand(CliHost host) : AsyncCommand<CostReplaySet
         var server = host.ResolveServer(settings.Server);
 
         // The replay streams for as long as it reads; IdleTimeout bounds the wait between lines instead.
-        using var http = host.CreateHttpClient(server);
+        using var http = host.CreateHttpClient(server, host.ResolveApiKey(settings.ApiKey));
         http.Timeout = Timeout.InfiniteTimeSpan;
 
         host.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Replaying the event stream on {server} with price list versions {string.Join(", ", prices.Lists.Select(list => list.Version))}");

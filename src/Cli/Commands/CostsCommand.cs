@@ -68,7 +68,7 @@ public sealed class CostsCommand(CliHost host) : AsyncCommand<CostsSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, CostsSettings settings, CancellationToken cancellationToken)
     {
         var server = host.ResolveServer(settings.Server);
-        using var http = host.CreateHttpClient(server);
+        using var http = host.CreateHttpClient(server, host.ResolveApiKey(settings.ApiKey));
         var reply = await new CostClient(http).GetAsync(settings, cancellationToken);
 
         CostOutput.Write(host, reply, settings);

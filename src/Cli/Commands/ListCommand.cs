@@ -9,7 +9,7 @@ namespace EventShadow.Cli.Commands;
 public sealed class ListSettings : ServerSettings
 {
     [CommandOption("--status <STATUS>")]
-    [Description("Only negotiations with this status: Submitted, Proposed, Configuring, Validating, Committed or Failed.")]
+    [Description("Only negotiations with these statuses, separated by commas: Submitted, Proposed, Configuring, Validating, Committed, Failed.")]
     public string? Status { get; set; }
 
     [CommandOption("--limit <N>")]
@@ -22,15 +22,20 @@ public sealed class ListSettings : ServerSettings
     [DefaultValue(0)]
     public int Offset { get; set; }
 
-    /// <summary>The status as the server spells it, whatever case it was typed in.</summary>
+    /// <summary>The statuses as the server spells them, whatever case they were typed in, separated by commas.</summary>
     public string? NormalizedStatus =>
-        Status is null ? null : NegotiationStatus.All.FirstOrDefault(known => string.Equals(known, Status, StringComparison.OrdinalIgnoreCase));
+        Status is null ? null : string.Join(",", StatusNames().Select(name => Normalize(name)!));
 
     public override Spectre.Console.ValidationResult Validate()
     {
-        if (Status is not null && NormalizedStatus is null)
+        if (Status is not null && StatusNames().FirstOrDefault(name => Normalize(name) is null) is { } unknown)
         {
-            return Spectre.Console.ValidationResult.Error($"Invalid --status '{Status}': expected one of {string.Join(", ", NegotiationStatus.All)}.");
+            return Spectre.Console.ValidationResult.Error($"Invalid --status '{unknown}': expected one or more of {string.Join(", ", NegotiationStatus.All)}, separated by commas.");
+        }
+
+        if (Status is not null && StatusNames().Length == 0)
+        {
+            return Spectre.Console.ValidationResult.Error("Invalid --status '': name at least one status.");
         }
 
         if (Limit is < 1 or > 200)
@@ -45,6 +50,11 @@ public sealed class ListSettings : ServerSettings
 
         return base.Validate();
     }
+
+    private string[] StatusNames() => (Status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string? Normalize(string name) =>
+        NegotiationStatus.All.FirstOrDefault(known => string.Equals(known, name, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary><c>list</c>: one page of negotiations, in the order the server returns them.</summary>
@@ -53,7 +63,7 @@ public sealed class ListCommand(CliHost host) : AsyncCommand<ListSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, ListSettings settings, CancellationToken cancellationToken)
     {
         var server = host.ResolveServer(settings.Server);
-        using var http = host.CreateHttpClient(server);
+        using var http = host.CreateHttpClient(server, host.ResolveApiKey(settings.ApiKey));
         var client = new NegotiatorClient(http);
 
         var reply = await client.ListAsync(settings.NormalizedStatus, settings.Limit, settings.Offset, cancellationToken);

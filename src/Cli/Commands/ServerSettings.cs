@@ -10,6 +10,11 @@ public class ServerSettings : CommandSettings
     [Description("Negotiator base URL. Default: $EVENTSHADOW_SERVER, else " + CliHost.DefaultServer + ".")]
     public string? Server { get; set; }
 
+    [CommandOption("--api-key <KEY>")]
+    [Description("API key, sent as a bearer token. Default: $" + CliHost.ApiKeyVariable + ", else its line in the env file that infra/setup.sh writes ($" +
+        CliHost.StateDirectoryVariable + "/env, by default " + CliHost.DefaultStateDirectory + "/env). Prefer the variable: other users can see command lines.")]
+    public string? ApiKey { get; set; }
+
     [CommandOption("--json")]
     [Description("Print the server's JSON instead of tables; progress and errors go to standard error.")]
     public bool Json { get; set; }

@@ -36,7 +36,7 @@ public sealed class ShowCommand(CliHost host) : AsyncCommand<ShowSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, ShowSettings settings, CancellationToken cancellationToken)
     {
         var server = host.ResolveServer(settings.Server);
-        using var http = host.CreateHttpClient(server);
+        using var http = host.CreateHttpClient(server, host.ResolveApiKey(settings.ApiKey));
         var client = new NegotiatorClient(http);
 
         var reply = await GetWithRetryAsync(client, settings.Id, cancellationToken);

@@ -64,7 +64,7 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
         var info = settings.Json ? host.Error : host.Out;
         ListFiles(info, files);
 
-        using var http = host.CreateHttpClient(server);
+        using var http = host.CreateHttpClient(server, host.ResolveApiKey(settings.ApiKey));
         var client = new NegotiatorClient(http);
         var submissions = new List<Submission>();
         foreach (var file in files)

@@ -1,4 +1,5 @@
 using EventShadow.Contracts;
+using EventShadow.Hosting.Access;
 using EventShadow.Negotiator.Pools;
 using EventShadow.Negotiator.Saga;
 using Marten;
@@ -15,10 +16,12 @@ public static class CapacityEndpoints
     {
         endpoints.MapGet("/capacity", DescribeAsync)
             .WithName("GetCapacity")
+            .RequireAuthorization(ApiScopes.Read)
             .WithSummary("Each resource pool's capacity, committed and leased use, and free capacity");
 
         endpoints.MapPost("/negotiation/{id}/release", ReleaseAsync)
             .WithName("ReleaseAllocation")
+            .RequireAuthorization(ApiScopes.Submit)
             .WithSummary("Return a committed allocation's capacity to its pool, for example when its task has finished")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

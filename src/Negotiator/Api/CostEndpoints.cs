@@ -4,6 +4,7 @@ using EventShadow.Costs.Ledger;
 using EventShadow.Costs.Pricing;
 using EventShadow.Costs.Replay;
 using EventShadow.Costs.Reports;
+using EventShadow.Hosting.Access;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -18,11 +19,15 @@ public static class CostEndpoints
 {
     public const string NdjsonMediaType = "application/x-ndjson";
 
+    /// <summary>Largest <c>POST /costs/replay</c> body read; a price list with its request fits in a few kilobytes.</summary>
+    public const int MaxReplayRequestBytes = 64 * 1024;
+
     /// <summary>Maps <c>GET /costs</c> and <c>POST /costs/replay</c> and returns the application for chaining.</summary>
     public static WebApplication MapCostEndpoints(this WebApplication endpoints)
     {
         endpoints.MapGet("/costs", GetAsync)
             .WithName("GetCosts")
+            .RequireAuthorization(ApiScopes.Read)
             .WithSummary("Cost history by day, pool, profile or negotiation")
             .WithDescription(
                 "Sums the cost projections over UTC days from 'from' to 'to' (yyyy-MM-dd, both included, open when " +
@@ -34,6 +39,7 @@ public static class CostEndpoints
 
         endpoints.MapPost("/costs/replay", ReplayAsync)
             .WithName("ReplayCosts")
+            .RequireAuthorization(ApiScopes.Submit)
             .WithSummary("Rebuild cost history from the event stream with another price list")
             .WithDescription(
                 "The body contains 'prices' (the Pricing section's shape: currency, lists, baseline) and optionally " +
@@ -41,6 +47,7 @@ public static class CostEndpoints
                 "JSON: progress lines ({\"type\":\"progress\"}) while the replay reads events, then one line with the " +
                 "report ({\"type\":\"report\"}) or the error ({\"type\":\"error\"}). Nothing is written: the live " +
                 "projections stay as they are.")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxReplayRequestBytes))
             .Accepts<CostReplayRequest>("application/json")
             .Produces<ReplayLine>(StatusCodes.Status200OK, NdjsonMediaType)
             .ProducesValidationProblem();
@@ -163,6 +170,10 @@ public static class CostEndpoints
         catch (JsonException ex)
         {
             return (null, $"The body is not a valid replay request: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, $"The body has more than {MaxReplayRequestBytes} bytes, the most POST /costs/replay reads.");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using EventShadow.Hosting.Access;
 using EventShadow.Negotiator.Manifests;
 using EventShadow.Negotiator.Submission;
 using EventShadow.Negotiator.Views;
@@ -22,6 +23,7 @@ public static class NegotiationEndpoints
     {
         endpoints.MapPost("/negotiate", SubmitAsync)
             .WithName("Negotiate")
+            .RequireAuthorization(ApiScopes.Submit)
             .WithSummary("Start negotiations for a partial task definition")
             .WithDescription(
                 "The body is UTF-8 text: a Kubernetes manifest (one or more documents), a docker-compose file or JSON, " +
@@ -33,11 +35,13 @@ public static class NegotiationEndpoints
 
         endpoints.MapGet("/negotiation/{id}", GetAsync)
             .WithName("GetNegotiation")
+            .RequireAuthorization(ApiScopes.Read)
             .WithSummary("Read one negotiation: status, attempts, validations, final allocation and cost")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         endpoints.MapGet("/negotiations", ListAsync)
             .WithName("ListNegotiations")
+            .RequireAuthorization(ApiScopes.Read)
             .WithSummary("List negotiations, newest change first");
 
         return endpoints;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EventShadow.Contracts;
+using EventShadow.Hosting.Access;
 using EventShadow.Negotiator.Validation;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,6 +19,7 @@ public static class ValidationEndpoints
     {
         endpoints.MapPost("/validate", ValidateAsync)
             .WithName("Validate")
+            .RequireAuthorization(ApiScopes.Submit)
             .WithSummary("Run a validation suite on a negotiation's configured shadow")
             .WithDescription(
                 "The body is JSON with either negotiationId (the negotiation's current shadow) or shadowId (a full Docker " +
@@ -32,6 +34,7 @@ public static class ValidationEndpoints
 
         endpoints.MapGet("/validation/{id}", GetAsync)
             .WithName("GetValidation")
+            .RequireAuthorization(ApiScopes.Read)
             .WithSummary("Read one on-demand validation: status, measurements and reasons")
             .ProducesProblem(StatusCodes.Status404NotFound);
 

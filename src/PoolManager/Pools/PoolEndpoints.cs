@@ -1,3 +1,4 @@
+using EventShadow.Hosting.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +18,8 @@ public static class PoolEndpoints
     public static IEndpointRouteBuilder MapPoolEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/pools", async (PoolStatusReader reader, CancellationToken cancellationToken) =>
-            TypedResults.Ok(await reader.ReadAsync(cancellationToken)));
+            TypedResults.Ok(await reader.ReadAsync(cancellationToken)))
+            .RequireAuthorization(ApiScopes.Read);
         return endpoints;
     }
 }

@@ -241,7 +241,7 @@ public sealed class CostHistoryFixture : IAsyncLifetime
         await StartAsync(CostLedgerApplication.Build([.. arguments, .. PriceSettings, SourceTree.ContentRootArgument("CostLedger")]));
 
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        Api = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        Api = TestServices.CreateApiClient(address, TimeSpan.FromSeconds(60));
         eventStore = new EventStoreProbe(infrastructure.Schema);
 
         await AppendHistoryAsync();

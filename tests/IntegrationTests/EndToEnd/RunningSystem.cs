@@ -38,6 +38,9 @@ public sealed class RunningSystem : IAsyncLifetime
 
     public EventStoreProbe EventStore { get; private set; } = null!;
 
+    /// <summary>The RabbitMQ virtual host the services share, for publishing as another system would.</summary>
+    public RabbitMqEndpoint RabbitMq => infrastructure?.RabbitMq ?? throw new InvalidOperationException("The system has not started.");
+
     /// <summary>Settings each service gets on top of the test infrastructure, as <c>--Key=Value</c>.</summary>
     public static string[] Settings =>
     [
@@ -59,7 +62,7 @@ public sealed class RunningSystem : IAsyncLifetime
         await StartAsync(CostLedgerApplication.Build([.. arguments, SourceTree.ContentRootArgument("CostLedger")]));
 
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        Api = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        Api = TestServices.CreateApiClient(address);
         EventStore = new EventStoreProbe(infrastructure.Schema);
     }
 

@@ -16,6 +16,20 @@ public sealed class TestServices : IAsyncDisposable
 
     public RabbitMqEndpoint RabbitMq { get; }
 
+    /// <summary>API key with the <c>read</c> and <c>submit</c> scopes, made up for this test run.</summary>
+    public static string ApiKey { get; } = NewKey();
+
+    /// <summary>API key with the <c>read</c> scope only.</summary>
+    public static string ReadOnlyApiKey { get; } = NewKey();
+
+    /// <summary>Returns an HTTP client for a service at <paramref name="address"/> that sends <paramref name="key"/> (default <see cref="ApiKey"/>).</summary>
+    public static HttpClient CreateApiClient(string address, TimeSpan? timeout = null, string? key = null)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(address), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key ?? ApiKey);
+        return client;
+    }
+
     public static async Task<TestServices> CreateAsync()
     {
         var rabbitMq = await RabbitMqBroker.CreateVirtualHostAsync();
@@ -39,8 +53,17 @@ public sealed class TestServices : IAsyncDisposable
         $"--Shadows:WorkloadImage={TestSettings.WorkloadImage}",
         "--urls=http://127.0.0.1:0",
         "--Serilog:MinimumLevel:Default=Warning",
+        "--Api:Keys:0:Name=tests",
+        $"--Api:Keys:0:Key={ApiKey}",
+        "--Api:Keys:0:Scopes:0=read",
+        "--Api:Keys:0:Scopes:1=submit",
+        "--Api:Keys:1:Name=tests-read-only",
+        $"--Api:Keys:1:Key={ReadOnlyApiKey}",
+        "--Api:Keys:1:Scopes:0=read",
         .. extra,
     ];
 
     public ValueTask DisposeAsync() => Schema.DisposeAsync();
+
+    private static string NewKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 }

@@ -206,7 +206,7 @@ public sealed class NegotiationEngineTests : IAsyncLifetime
         negotiators.Add(negotiator);
 
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new HttpClient { BaseAddress = new Uri(address) };
+        return TestServices.CreateApiClient(address, TimeSpan.FromSeconds(100));
     }
 
     /// <summary>Appends what <c>POST /negotiate</c> appends for <paramref name="container"/>.</summary>

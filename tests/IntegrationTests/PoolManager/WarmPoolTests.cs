@@ -234,7 +234,7 @@ public sealed class WarmPoolTests : IAsyncLifetime
         await poolStreams.WaitForAsync<ShadowPoolClaimed>(pool, WorkloadProfile.Cache, Timeout);
         await WaitForWarmAsync(2, except: null);
 
-        using var http = new HttpClient { BaseAddress = new Uri(ServerAddress()) };
+        using var http = TestServices.CreateApiClient(ServerAddress());
         var body = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/pools");
 
         Assert.Equal(pool, body.GetProperty("pool").GetString());
@@ -246,6 +246,19 @@ public sealed class WarmPoolTests : IAsyncLifetime
         Assert.Equal(1, cache.GetProperty("claims").GetInt32());
         Assert.Equal(0, cache.GetProperty("coldStarts").GetInt32());
         Assert.Equal(0.0, cache.GetProperty("coldStartRate").GetDouble());
+    }
+
+    [Fact]
+    public async Task Pools_endpoint_rejects_call_without_key()
+    {
+        using var anonymous = new HttpClient { BaseAddress = new Uri(ServerAddress()) };
+
+        using var response = await anonymous.GetAsync("/pools");
+        using var health = await anonymous.GetAsync("/health/live");
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
     }
 
     private string ServerAddress() =>

@@ -47,7 +47,7 @@ public sealed class ValidationApiTests : IAsyncLifetime
         await validator.StartAsync();
 
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        api = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        api = TestServices.CreateApiClient(address);
         probe = new EventStoreProbe(services.Schema);
     }
 

@@ -141,6 +141,7 @@ internal sealed class CliRun
             Error = error.Console,
             JsonOut = new StringWriter(json),
             GetEnvironmentVariable = _ => null,
+            ReadEnvFile = _ => null,
             // A disposed FakeNegotiator still serves requests, so every HttpClient may take and dispose it.
             CreateHandler = handler is null ? () => new SocketsHttpHandler() : () => handler,
         };

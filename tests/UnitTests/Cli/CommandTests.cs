@@ -243,5 +243,28 @@ public sealed class CommandTests : IDisposable
         Assert.Contains("status=Failed", server.Requests[0].RequestUri!.Query, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task List_sends_several_statuses()
+    {
+        var server = new FakeNegotiator { ListBody = """{"items":[],"total":0}""" };
+        var cli = new CliRun(server);
+
+        var exitCode = await cli.RunAsync("list", "--status", "validating, proposed", "--server", CliRun.Server);
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.Contains("status=Validating%2CProposed", server.Requests[0].RequestUri!.Query, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_rejects_unknown_status_in_list()
+    {
+        var cli = new CliRun(new FakeNegotiator());
+
+        var exitCode = await cli.RunAsync("list", "--status", "Failed,Done", "--server", CliRun.Server);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains("Invalid --status 'Done'", cli.Error + cli.Output, StringComparison.Ordinal);
+    }
+
     private void Write(string name) => File.WriteAllText(Path.Combine(folder, name), "kind: Deployment\n");
 }

@@ -30,7 +30,7 @@ public class ExitCodesTests
     [Fact]
     public void Codes_are_distinct_and_documented()
     {
-        int[] codes = [ExitCodes.Success, ExitCodes.Failure, ExitCodes.UsageError, ExitCodes.ServerUnreachable, ExitCodes.TimedOut, ExitCodes.Interrupted];
+        int[] codes = [ExitCodes.Success, ExitCodes.Failure, ExitCodes.UsageError, ExitCodes.ServerUnreachable, ExitCodes.TimedOut, ExitCodes.AccessDenied, ExitCodes.Interrupted];
 
         Assert.Equal(codes.Length, codes.Distinct().Count());
         Assert.Equal(codes, ExitCodes.Descriptions.Select(description => description.Code));

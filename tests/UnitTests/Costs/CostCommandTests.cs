@@ -129,6 +129,7 @@ public class CostCommandTests
             JsonOut = json,
             CreateHandler = () => server,
             GetEnvironmentVariable = _ => null,
+            ReadEnvFile = _ => null,
         };
 
         var code = await CliApplication.RunAsync(host, args, CancellationToken.None);
