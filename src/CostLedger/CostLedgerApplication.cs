@@ -1,5 +1,6 @@
 using EventShadow.Costs.Pricing;
 using EventShadow.Hosting;
+using EventShadow.Hosting.Access;
 
 namespace EventShadow.CostLedger;
 
@@ -28,7 +29,10 @@ public static class CostLedgerApplication
             bus.AddConsumer<PriceIdleShadowConsumer>();
         });
 
+        builder.AddApiAccess();
+
         var app = builder.Build();
+        app.UseApiAccess();
         app.MapServiceHealthChecks();
         app.MapErrorQueueEndpoints();
         return app;

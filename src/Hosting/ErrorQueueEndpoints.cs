@@ -1,3 +1,4 @@
+using EventShadow.Hosting.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,7 +9,7 @@ namespace EventShadow.Hosting;
 
 /// <summary>
 /// <c>GET /errors</c> and <c>POST /errors/{endpoint}/replay</c>: every service shows and replays the
-/// error queues of its own receive endpoints.
+/// error queues of its own receive endpoints. Listing needs the <c>read</c> scope, replaying <c>submit</c>.
 /// </summary>
 public static class ErrorQueueEndpoints
 {
@@ -20,6 +21,7 @@ public static class ErrorQueueEndpoints
             .WithName("ListErrorQueues")
             .WithSummary("Messages that failed after their retries, per receive endpoint of this service, with the exception of each");
         endpoints.MapPost("/errors/{endpoint}/replay", ReplayAsync)
+            .RequireAuthorization(ApiScopes.Submit)
             .WithName("ReplayErrorQueue")
             .WithSummary("Move failed messages of an endpoint back to it, once what made them fail is fixed");
         return endpoints;

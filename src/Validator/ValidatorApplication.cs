@@ -1,4 +1,5 @@
 using EventShadow.Hosting;
+using EventShadow.Hosting.Access;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -29,7 +30,10 @@ public static class ValidatorApplication
             bus.AddConsumer<OnDemandValidationConsumer, OnDemandValidationConsumerDefinition>();
         });
 
+        builder.AddApiAccess();
+
         var app = builder.Build();
+        app.UseApiAccess();
         app.MapServiceHealthChecks();
         app.MapErrorQueueEndpoints();
         return app;

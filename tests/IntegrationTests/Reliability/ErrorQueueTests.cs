@@ -107,7 +107,7 @@ public sealed class ErrorQueueTests : IAsyncLifetime
             $"--Api:MaxDefinitionBytes={maxDefinitionBytes}", SourceTree.ContentRootArgument("Negotiator")));
         await negotiator.StartAsync();
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new HttpClient { BaseAddress = new Uri(address), Timeout = Timeout };
+        return TestServices.CreateApiClient(address, Timeout);
     }
 
     private async Task StopNegotiatorAsync()

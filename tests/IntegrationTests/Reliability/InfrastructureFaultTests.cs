@@ -94,7 +94,7 @@ public sealed class InfrastructureFaultTests(ITestOutputHelper output)
 
     private static async Task<ErrorQueueReport> WaitForErrorQueueAsync(ServiceProcess service, string endpoint, int messages)
     {
-        using var http = new HttpClient { BaseAddress = service.Address };
+        using var http = TestServices.CreateApiClient(service.Address.ToString());
         var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
         var last = "(no answer)";
         while (DateTimeOffset.UtcNow < deadline)

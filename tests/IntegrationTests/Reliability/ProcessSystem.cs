@@ -1,3 +1,4 @@
+using EventShadow.IntegrationTests.Infrastructure;
 using EventShadow.IntegrationTests.EndToEnd;
 using EventShadow.IntegrationTests.PoolManager;
 
@@ -73,7 +74,7 @@ public sealed class ProcessSystem : IAsyncDisposable
     public HttpClient CreateApiClient()
     {
         var negotiator = processes.First(process => process.Service == "Negotiator" && process.IsRunning);
-        return new HttpClient { BaseAddress = negotiator.Address, Timeout = TimeSpan.FromSeconds(30) };
+        return TestServices.CreateApiClient(negotiator.Address.ToString());
     }
 
     /// <summary>What every process wrote, for the report of a failed test.</summary>
