@@ -192,8 +192,12 @@ public sealed class SmokeLoadValidationTests : IAsyncLifetime
         var report = await ValidateAsync(shadow, Settings(("Validation:Suites:JvmService:Readiness:TcpPort", "1099")), "JvmService");
 
         Assert.Equal(ValidationFailure.OutOfMemory, report.Verdict.Failure);
+
+        // The OOM killer takes java and, on a busy host, sometimes a second process of the shadow before memory is freed.
+        var kills = report.Measurements.OomKillCount;
+        Assert.InRange(kills, 1, 2);
         Assert.Equal(
-            "the kernel killed 1 process for exceeding the 256 MiB memory limit; peak use 256 MiB; " +
+            $"the kernel killed {kills} {(kills == 1 ? "process" : "processes")} for exceeding the 256 MiB memory limit; peak use 256 MiB; " +
             "the workload java exited with code 137 (killed by SIGKILL, often the OOM killer or a forced stop)",
             report.Verdict.Reasons[0]);
         Assert.Null(report.Measurements.TimeToReadySeconds);
