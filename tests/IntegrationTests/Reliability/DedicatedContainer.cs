@@ -15,8 +15,8 @@ namespace EventShadow.IntegrationTests.Reliability;
 /// </summary>
 public sealed class DedicatedContainer : IAsyncDisposable
 {
-    private const string RabbitMqUser = "eventshadow";
-    private const string RabbitMqPassword = "eventshadow-reliability";
+    public const string RabbitMqUser = "eventshadow";
+    public const string RabbitMqPassword = "eventshadow-reliability";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
