@@ -44,7 +44,17 @@ public sealed class ResourcePoolLedger(
     /// negotiation's newer lease replaces its older one; repeating a request that already holds
     /// changes nothing, so a redelivered message is harmless.
     /// </summary>
-    public async Task<LeaseOutcome> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
+    public Task<LeaseOutcome> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken) =>
+        LeaseInFirstPoolAsync(request, commit: false, cancellationToken);
+
+    /// <summary>
+    /// Leases and commits capacity for the request in one change of the first pool that has room, for
+    /// an allocation committed without a trial. Repeating it changes nothing.
+    /// </summary>
+    public Task<LeaseOutcome> LeaseCommittedAsync(LeaseRequest request, CancellationToken cancellationToken) =>
+        LeaseInFirstPoolAsync(request, commit: true, cancellationToken);
+
+    private async Task<LeaseOutcome> LeaseInFirstPoolAsync(LeaseRequest request, bool commit, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var need = new PoolUsage(request.Allocation.CpuMillicores, request.Allocation.MemoryMiB, request.Gpus);
@@ -55,21 +65,23 @@ public sealed class ResourcePoolLedger(
             var outcome = await ChangePoolAsync(pool.Name, (capacity, now) =>
             {
                 if (capacity.Leases.TryGetValue(request.NegotiationId, out var held) &&
-                    held.Attempt == request.Attempt && held.Allocation == request.Allocation && held.HoldsAt(now))
+                    held.Attempt == request.Attempt && held.Allocation == request.Allocation && held.HoldsAt(now) &&
+                    (held.Committed || !commit))
                 {
-                    return (null, new LeaseOutcome(pool.Name, held.ExpiresAt, null));
+                    return ([], new LeaseOutcome(pool.Name, held.ExpiresAt, null));
                 }
 
                 var available = PoolUsage.Of(pool) - capacity.InUse(now, except: request.NegotiationId);
                 if (!available.Covers(need))
                 {
                     free.Add((pool, available));
-                    return (null, null);
+                    return ([], null);
                 }
 
                 var expiresAt = now.AddSeconds(settings.LeaseSeconds);
                 var leased = new CapacityLeased(pool.Name, request.NegotiationId, request.Attempt, request.Allocation, request.Gpus, expiresAt);
-                return (leased, new LeaseOutcome(pool.Name, expiresAt, null));
+                object[] events = commit ? [leased, new LeaseCommitted(pool.Name, request.NegotiationId, request.Attempt, null)] : [leased];
+                return (events, new LeaseOutcome(pool.Name, expiresAt, null));
             }, cancellationToken);
 
             if (outcome is not null)
@@ -90,8 +102,8 @@ public sealed class ResourcePoolLedger(
     public Task CommitAsync(string pool, Guid negotiationId, int attempt, ResourceAllocation allocation, CancellationToken cancellationToken) =>
         ChangePoolAsync<object>(pool, (capacity, _) =>
             capacity.Leases.TryGetValue(negotiationId, out var lease) && !lease.Committed
-                ? (new LeaseCommitted(pool, negotiationId, attempt, allocation == lease.Allocation ? null : allocation), null)
-                : (null, null),
+                ? ([new LeaseCommitted(pool, negotiationId, attempt, allocation == lease.Allocation ? null : allocation)], null)
+                : ([], null),
             cancellationToken);
 
     /// <summary>
@@ -100,8 +112,8 @@ public sealed class ResourcePoolLedger(
     public Task ReleaseAsync(string pool, Guid negotiationId, string reason, CancellationToken cancellationToken) =>
         ChangePoolAsync<object>(pool, (capacity, _) =>
             capacity.Leases.ContainsKey(negotiationId)
-                ? (new LeaseReleased(pool, negotiationId, reason), null)
-                : (null, null),
+                ? ([new LeaseReleased(pool, negotiationId, reason)], null)
+                : ([], null),
             cancellationToken);
 
     /// <summary>
@@ -136,10 +148,10 @@ public sealed class ResourcePoolLedger(
 
     /// <summary>
     /// Runs <paramref name="decide"/> on the pool's current state under the pool's lock and appends
-    /// the event it returns, if any, in the same transaction.
+    /// the events it returns, if any, in the same transaction.
     /// </summary>
     private async Task<T?> ChangePoolAsync<T>(
-        string pool, Func<PoolCapacity, DateTimeOffset, (object? Event, T? Result)> decide, CancellationToken cancellationToken)
+        string pool, Func<PoolCapacity, DateTimeOffset, (IReadOnlyList<object> Events, T? Result)> decide, CancellationToken cancellationToken)
         where T : class
     {
         var streamId = StreamId(pool);
@@ -158,12 +170,15 @@ public sealed class ResourcePoolLedger(
         await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
         var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
 
-        var (@event, result) = decide(capacity, clock.GetUtcNow());
-        if (@event is not null)
+        var (events, result) = decide(capacity, clock.GetUtcNow());
+        if (events.Count > 0)
         {
-            session.Events.Append(streamId, @event);
+            session.Events.Append(streamId, events);
             await session.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Pool {Pool}: {PoolEvent}", pool, @event);
+            foreach (var @event in events)
+            {
+                logger.LogInformation("Pool {Pool}: {PoolEvent}", pool, @event);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
