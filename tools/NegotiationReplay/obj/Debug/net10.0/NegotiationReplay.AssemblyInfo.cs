@@ -15,7 +15,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyDescriptionAttribute(("Drives the running system with a workload mix of known true peaks and reports sla" +
     "ck, post-commit OOM kills and attempts per negotiation."))]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+a9faa42375ec052c0697a8b0e2e0c54b7ed2fa40")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+3172a02d07d8a456c2a6776334178b9668ae9fa4")]
 [assembly: System.Reflection.AssemblyProductAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyTitleAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
