@@ -54,6 +54,8 @@ public static class EventStoreSetup
 
                 store.Schema.For<ProcessedMessage>().Identity(message => message.Id);
 
+                // Each hop through the relay otherwise waits for the daemon's next poll.
+                store.Events.UseListenNotifyForEventAppends = settings.WakeOnAppend;
                 store.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(settings.PollingMilliseconds);
                 store.Projections.FastPollingTime = TimeSpan.FromMilliseconds(Math.Max(10, settings.PollingMilliseconds / 2));
 
