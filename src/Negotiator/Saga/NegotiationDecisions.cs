@@ -63,6 +63,13 @@ public sealed class NegotiationDecisions(
     /// Leases and commits the proposal in one pool change and ends the negotiation, as the workload's
     /// history showed that a trial would only confirm it.
     /// </summary>
+    /// <remarks>
+    /// TODO: a commit without a trial records no usage, so a workload whose real use drifts keeps being
+    /// committed from its old runs until Negotiation:FastPath:MaxHistoryAgeHours passes; trying a sample
+    /// of fast-path negotiations in a shadow anyway would keep its history current. The PoolManager's
+    /// demand forecast also counts these negotiations' RequirementsAnalyzed and keeps warm shadows for
+    /// them; forecasting from AllocationProposed would fix that.
+    /// </remarks>
     private async Task CommitWithoutTrialAsync(NegotiationState state, Proposal proposal, FastPathDecision fastPath, CancellationToken cancellationToken)
     {
         var lease = await Pools.LeaseCommittedAsync(new LeaseRequest(state.CorrelationId, 0, proposal.Allocation, state.Gpus), cancellationToken);
