@@ -45,7 +45,7 @@ public sealed class EventBusRelay : SubscriptionBase
         EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         // Each publish waits for the broker's confirm, so one at a time caps the relay at one round
-        // trip per event. Streams are published side by side, each in its own order; the page counts
+        // trip per event. Streams are published side by side, each in its own order. The page counts
         // as done only when every publish is confirmed, and a failure makes the daemon retry it.
         var streams = page.Events.GroupBy(@event => @event.StreamId);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken };

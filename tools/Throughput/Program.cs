@@ -10,7 +10,7 @@ if (options is null)
     return 2;
 }
 
-// MassTransit reports usage to its vendor unless told not to; nothing leaves this machine.
+// MassTransit reports usage to its vendor unless this variable disables it, and nothing may leave this machine.
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 
 RabbitMqSettings rabbit;

@@ -13,7 +13,7 @@ internal sealed class PoolChange(Func<PoolCapacity, DateTimeOffset, (IReadOnlyLi
 }
 
 /// <summary>
-/// Changes of one pool waiting for its gate, which one caller at a time holds to apply a batch of them.
+/// Changes of one pool waiting for its gate. One caller at a time acquires the gate and applies a batch of them.
 /// </summary>
 internal sealed class PoolChangeQueue
 {

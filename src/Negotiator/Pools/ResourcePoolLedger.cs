@@ -154,8 +154,8 @@ public sealed class ResourcePoolLedger(
     /// the events it returns, if any, in the same transaction.
     /// </summary>
     /// <remarks>
-    /// Changes of one pool that wait while another runs are applied together: whoever gets the pool's
-    /// gate takes every waiting change (up to <see cref="ResourcePoolOptions.MaxChangesPerTransaction"/>),
+    /// Changes of one pool that wait while another runs are applied together. The caller that acquires
+    /// the pool's gate takes every waiting change (up to <see cref="ResourcePoolOptions.MaxChangesPerTransaction"/>),
     /// decides each on the state the earlier ones left, and commits all their events in one transaction.
     /// One lock and one commit then serve many negotiations, instead of a round trip each.
     /// </remarks>

@@ -65,7 +65,7 @@ public sealed class NegotiationDecisions(
     /// </summary>
     /// <remarks>
     /// TODO: a commit without a trial records no usage, so a workload whose real use drifts keeps being
-    /// committed from its old runs until Negotiation:FastPath:MaxHistoryAgeHours passes; trying a sample
+    /// committed from its old runs until Negotiation:FastPath:MaxHistoryAgeHours passes. Trying a sample
     /// of fast-path negotiations in a shadow anyway would keep its history current. The PoolManager's
     /// demand forecast also counts these negotiations' RequirementsAnalyzed and keeps warm shadows for
     /// them; forecasting from AllocationProposed would fix that.
