@@ -57,6 +57,11 @@ public static class EventStoreSetup
                 // Each hop through the relay otherwise waits for the daemon's next poll.
                 store.Events.UseListenNotifyForEventAppends = settings.WakeOnAppend;
                 store.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(settings.PollingMilliseconds);
+
+                // Marten 9 skips a gap only when no transaction that could still fill it is open (its
+                // high-water detection logs that evidence), so a short wait loses no event; Marten's
+                // default of 3 s stalls every projection and the relay at each rolled-back append.
+                store.Projections.StaleSequenceThreshold = TimeSpan.FromMilliseconds(settings.StaleSequenceMilliseconds);
                 store.Projections.FastPollingTime = TimeSpan.FromMilliseconds(Math.Max(10, settings.PollingMilliseconds / 2));
 
                 configure?.Invoke(store);

@@ -54,6 +54,14 @@ public sealed class EventStoreOptions
     public bool WakeOnAppend { get; set; } = true;
 
     /// <summary>
+    /// Milliseconds the async daemon waits at a gap in event sequence numbers, left by a rolled-back
+    /// append such as a lost optimistic-concurrency race, before it checks for an open transaction that
+    /// could still fill the gap and, finding none, moves past it. Every consumer waits that long.
+    /// </summary>
+    [Range(100, 60_000)]
+    public int StaleSequenceMilliseconds { get; set; } = 500;
+
+    /// <summary>
     /// Streams whose events the relay publishes at once; 1 publishes one event at a time. Events of
     /// one stream always go one at a time, in order.
     /// </summary>

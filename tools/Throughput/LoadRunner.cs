@@ -142,21 +142,38 @@ public sealed class LoadRunner(HttpClient api, OutcomeListener outcomes, Through
         return new NegotiationResult(id, latency, true, outcome.WithoutTrial, outcome.Attempts, null);
     }
 
-    /// <summary>Returns the committed capacity to its pool, outside the measured latency.</summary>
+    /// <summary>
+    /// Returns the committed capacity to its pool, outside the measured latency. The Negotiator returns
+    /// 409 when another service appended to the negotiation meanwhile (the CostLedger prices each commit),
+    /// so a conflict is retried a few times.
+    /// </summary>
     private async Task ReleaseAsync(Guid id, CancellationToken cancellationToken)
     {
-        try
+        const int Attempts = 5;
+        for (var attempt = 1; attempt <= Attempts; attempt++)
         {
-            using var response = await api.PostAsync($"/negotiation/{id}/release", content: null, cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            try
             {
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Release of negotiation {id} returned {(int)response.StatusCode}; its capacity stays committed."));
+                using var response = await api.PostAsync($"/negotiation/{id}/release", content: null, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                if (response.StatusCode != HttpStatusCode.Conflict || attempt == Attempts)
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"Release of negotiation {id} returned {(int)response.StatusCode} at attempt {attempt}; its capacity stays committed."));
+                    return;
+                }
             }
-        }
-        catch (HttpRequestException ex)
-        {
-            Console.Error.WriteLine($"Release of negotiation {id} failed: {ex.Message}; its capacity stays committed.");
+            catch (HttpRequestException ex)
+            {
+                Console.Error.WriteLine($"Release of negotiation {id} failed: {ex.Message}; its capacity stays committed.");
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
         }
     }
 
