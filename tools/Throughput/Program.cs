@@ -5,9 +5,13 @@ using EventShadow.Throughput;
 var (options, error) = ThroughputOptions.Parse(args, Environment.GetEnvironmentVariable("EVENTSHADOW_STATE_DIR"));
 if (options is null)
 {
-    Console.Error.WriteLine(error);
+    if (error is not null)
+    {
+        Console.Error.WriteLine(error);
+    }
+
     Console.Error.WriteLine(ThroughputOptions.Usage);
-    return 2;
+    return error is null ? 0 : 2;
 }
 
 // MassTransit reports usage to its vendor unless this variable disables it, and nothing may leave this machine.

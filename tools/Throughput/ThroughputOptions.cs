@@ -40,7 +40,7 @@ public sealed record ThroughputOptions(
     string StateDirectory)
 {
     public const string Usage = """
-        usage: Throughput --path fast|full [--rate N] [--count N] [--duration SECONDS] [options]
+        usage: Throughput --path fast|full [--rate N] [--count N] [--duration SECONDS] [options] | --help
           --path            fast: one workload, trusted after a warm-up, committed from history;
                             full: a new workload per negotiation, each tried in a shadow (required)
           --rate            negotiations submitted per second (default 10; decimals allowed)
@@ -61,10 +61,15 @@ public sealed record ThroughputOptions(
 
     /// <summary>
     /// Parses <paramref name="args"/>. Returns the options, or null with the reason naming the option
-    /// that is missing, unknown or invalid.
+    /// that is missing, unknown or invalid. <c>--help</c> returns neither.
     /// </summary>
     public static (ThroughputOptions? Options, string? Error) Parse(IReadOnlyList<string> args, string? stateDirectory)
     {
+        if (args.Contains("--help"))
+        {
+            return (null, null);
+        }
+
         var options = new ThroughputOptions(
             new Uri("http://127.0.0.1:5080"), BenchmarkPath.Fast, 10, 100, 600, 120, 2000, 8, true, 5, "",
             string.IsNullOrWhiteSpace(stateDirectory) ? "/var/lib/eventshadow" : stateDirectory);
@@ -84,28 +89,7 @@ public sealed record ThroughputOptions(
                 return (null, $"{name} needs a value.");
             }
 
-            var value = args[++index];
-            (options, var error) = name switch
-            {
-                "--path" when Enum.TryParse<BenchmarkPath>(value, ignoreCase: true, out var path) && !int.TryParse(value, CultureInfo.InvariantCulture, out _)
-                    => (options with { Path = path }, null),
-                "--path" => (options, $"--path must be fast or full, not '{value}'."),
-                "--rate" when double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate is > 0 and <= 10_000
-                    => (options with { Rate = rate }, null),
-                "--rate" => (options, $"--rate must be a number of negotiations per second above 0 and at most 10000, not '{value}'."),
-                "--count" => Whole(value, "--count", 1, 1_000_000, count => options with { Count = count }, options),
-                "--duration" => Whole(value, "--duration", 1, 86_400, seconds => options with { DurationSeconds = seconds }, options),
-                "--timeout" => Whole(value, "--timeout", 1, 3_600, seconds => options with { TimeoutSeconds = seconds }, options),
-                "--max-in-flight" => Whole(value, "--max-in-flight", 1, 100_000, limit => options with { MaxInFlight = limit }, options),
-                "--warm-up" => Whole(value, "--warm-up", 1, 100, count => options with { WarmUp = count }, options),
-                "--sample-seconds" => Whole(value, "--sample-seconds", 1, 3_600, seconds => options with { SampleSeconds = seconds }, options),
-                "--label" => (options with { Label = value }, null),
-                "--server" when Uri.TryCreate(value, UriKind.Absolute, out var server) && server.IsLoopback
-                    => (options with { Server = server }, null),
-                "--server" => (options, $"--server must be an absolute loopback URL such as http://127.0.0.1:5080, not '{value}'."),
-                "--state-dir" => (options with { StateDirectory = value }, null),
-                _ => (options, $"{name} is not an option."),
-            };
+            (options, var error) = Apply(options, name, args[++index]);
 
             if (error is not null)
             {
@@ -122,6 +106,30 @@ public sealed record ThroughputOptions(
 
         return (options with { Label = options.Label.Length > 0 ? options.Label : options.Path.ToString().ToLowerInvariant() }, null);
     }
+
+    /// <summary>Returns <paramref name="options"/> with one option set, or an error naming it.</summary>
+    private static (ThroughputOptions Options, string? Error) Apply(ThroughputOptions options, string name, string value) =>
+        name switch
+        {
+            "--path" when Enum.TryParse<BenchmarkPath>(value, ignoreCase: true, out var path) && !int.TryParse(value, CultureInfo.InvariantCulture, out _)
+                => (options with { Path = path }, null),
+            "--path" => (options, $"--path must be fast or full, not '{value}'."),
+            "--rate" when double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate is > 0 and <= 10_000
+                => (options with { Rate = rate }, null),
+            "--rate" => (options, $"--rate must be a number of negotiations per second above 0 and at most 10000, not '{value}'."),
+            "--count" => Whole(value, "--count", 1, 1_000_000, count => options with { Count = count }, options),
+            "--duration" => Whole(value, "--duration", 1, 86_400, seconds => options with { DurationSeconds = seconds }, options),
+            "--timeout" => Whole(value, "--timeout", 1, 3_600, seconds => options with { TimeoutSeconds = seconds }, options),
+            "--max-in-flight" => Whole(value, "--max-in-flight", 1, 100_000, limit => options with { MaxInFlight = limit }, options),
+            "--warm-up" => Whole(value, "--warm-up", 1, 100, count => options with { WarmUp = count }, options),
+            "--sample-seconds" => Whole(value, "--sample-seconds", 1, 3_600, seconds => options with { SampleSeconds = seconds }, options),
+            "--label" => (options with { Label = value }, null),
+            "--server" when Uri.TryCreate(value, UriKind.Absolute, out var server) && server.IsLoopback
+                => (options with { Server = server }, null),
+            "--server" => (options, $"--server must be an absolute loopback URL such as http://127.0.0.1:5080, not '{value}'."),
+            "--state-dir" => (options with { StateDirectory = value }, null),
+            _ => (options, $"{name} is not an option."),
+        };
 
     private static (ThroughputOptions Options, string? Error) Whole(
         string text, string name, int minimum, int maximum, Func<int, ThroughputOptions> apply, ThroughputOptions unchanged) =>

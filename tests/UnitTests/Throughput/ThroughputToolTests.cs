@@ -49,6 +49,15 @@ public class ThroughputToolTests
     }
 
     [Fact]
+    public void Options_help_returns_no_error()
+    {
+        var (options, error) = ThroughputOptions.Parse(["--path", "fast", "--help"], stateDirectory: null);
+
+        Assert.Null(options);
+        Assert.Null(error);
+    }
+
+    [Fact]
     public void Latency_summary_uses_nearest_rank()
     {
         var summary = LatencySummary.Of(Enumerable.Range(1, 200).Select(value => (double)value).Reverse());

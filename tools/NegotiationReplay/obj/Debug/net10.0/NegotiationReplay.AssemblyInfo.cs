@@ -15,7 +15,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyDescriptionAttribute(("Drives the running system with a workload mix of known true peaks and reports sla" +
     "ck, post-commit OOM kills and attempts per negotiation."))]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+8bc7cbea30fc2315e2f02a328fc24d682b6150c4")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+9c57d30558e9bea77597e936e7b6a0231005e573")]
 [assembly: System.Reflection.AssemblyProductAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyTitleAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
