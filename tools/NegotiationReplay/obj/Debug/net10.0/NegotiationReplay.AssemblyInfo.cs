@@ -15,7 +15,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyDescriptionAttribute(("Drives the running system with a workload mix of known true peaks and reports sla" +
     "ck, post-commit OOM kills and attempts per negotiation."))]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+9c57d30558e9bea77597e936e7b6a0231005e573")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+582b38790253ad77ef411935d5436446c40cb611")]
 [assembly: System.Reflection.AssemblyProductAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyTitleAttribute("EventShadow.NegotiationReplay")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]

@@ -15,7 +15,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyDescriptionAttribute(("Replays a function invocation trace against warm-pool policies: the PoolManager\'s" +
     " forecast, a fixed keep-alive and the hybrid histogram policy."))]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+9c57d30558e9bea77597e936e7b6a0231005e573")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+582b38790253ad77ef411935d5436446c40cb611")]
 [assembly: System.Reflection.AssemblyProductAttribute("EventShadow.PoolReplay")]
 [assembly: System.Reflection.AssemblyTitleAttribute("EventShadow.PoolReplay")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
