@@ -168,8 +168,10 @@ public sealed record ValidationFailed(
 /// <summary>
 /// The negotiation ended with a validated allocation.
 /// </summary>
+/// <param name="Attempt">The attempt whose trial passed; 0 when the allocation was committed without a trial.</param>
 /// <param name="Allocation">What the scheduler should launch: the tried allocation, or less when the trial's peak allows.</param>
-/// <param name="Rationale">Why this allocation, when it differs from the one tried.</param>
+/// <param name="Rationale">Why this allocation, when it differs from the one tried or none was tried.</param>
+/// <param name="WithoutTrial">True when the workload's usage history was trusted enough to commit with no shadow trial.</param>
 public sealed record AllocationCommitted(
     Guid NegotiationId,
     int Attempt,
@@ -177,7 +179,8 @@ public sealed record AllocationCommitted(
     DateTimeOffset CommittedAt,
     string? Rationale = null,
     string Pool = "default",
-    int Gpus = 0);
+    int Gpus = 0,
+    bool WithoutTrial = false);
 
 /// <summary>
 /// The negotiation ended without an allocation; <paramref name="Reason"/> says why.

@@ -54,7 +54,14 @@ public static class EventStoreSetup
 
                 store.Schema.For<ProcessedMessage>().Identity(message => message.Id);
 
+                // Each hop through the relay otherwise waits for the daemon's next poll.
+                store.Events.UseListenNotifyForEventAppends = settings.WakeOnAppend;
                 store.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(settings.PollingMilliseconds);
+
+                // Marten 9 moves past a gap only when it finds no open transaction that could still
+                // fill it, and its warning lists what it checked. A short wait therefore loses no event,
+                // while Marten's default of 3 s stalls every projection and the relay at each gap.
+                store.Projections.StaleSequenceThreshold = TimeSpan.FromMilliseconds(settings.StaleSequenceMilliseconds);
                 store.Projections.FastPollingTime = TimeSpan.FromMilliseconds(Math.Max(10, settings.PollingMilliseconds / 2));
 
                 configure?.Invoke(store);

@@ -53,6 +53,27 @@ public sealed class EventStoreOptions
     /// <summary>How often the async daemon looks for new events when the store is quiet, in milliseconds.</summary>
     [Range(10, 60_000)]
     public int PollingMilliseconds { get; set; } = 200;
+
+    /// <summary>
+    /// Wake the async daemon with PostgreSQL LISTEN/NOTIFY when events are appended, instead of waiting
+    /// for the next poll; polling stays as the fallback.
+    /// </summary>
+    public bool WakeOnAppend { get; set; } = true;
+
+    /// <summary>
+    /// Milliseconds the async daemon waits at a gap in event sequence numbers, left by a rolled-back
+    /// append such as a lost optimistic-concurrency race, before it checks for an open transaction that
+    /// could still fill the gap and, finding none, moves past it. Every consumer waits that long.
+    /// </summary>
+    [Range(100, 60_000)]
+    public int StaleSequenceMilliseconds { get; set; } = 500;
+
+    /// <summary>
+    /// Streams whose events the relay publishes at once; 1 publishes one event at a time. Events of
+    /// one stream always go one at a time, in order.
+    /// </summary>
+    [Range(1, 1000)]
+    public int RelayConcurrency { get; set; } = 32;
 }
 
 /// <summary>

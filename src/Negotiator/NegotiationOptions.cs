@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using EventShadow.Contracts;
+using EventShadow.Negotiator.Allocation;
 
 namespace EventShadow.Negotiator;
 
@@ -67,6 +68,9 @@ public sealed class NegotiationOptions : IValidatableObject
     /// </summary>
     public ISet<WorkloadProfile> TightenProfiles { get; set; } = new HashSet<WorkloadProfile> { WorkloadProfile.Batch };
 
+    /// <summary>When a negotiation commits from usage history without a shadow trial.</summary>
+    public FastPathOptions FastPath { get; set; } = new();
+
     /// <summary>Allocation proposed when the manifest states nothing, per workload profile.</summary>
     public IDictionary<WorkloadProfile, ResourceAllocation> Defaults { get; set; } = new Dictionary<WorkloadProfile, ResourceAllocation>
     {
@@ -94,6 +98,16 @@ public sealed class NegotiationOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Negotiation:MinCpuMillicores ({MinCpuMillicores}) is above Negotiation:MaxCpuMillicores ({MaxCpuMillicores}).",
                 [nameof(MinCpuMillicores), nameof(MaxCpuMillicores)]);
+        }
+
+        // Data annotations of a nested object are not checked by ValidateDataAnnotations.
+        var fastPathResults = new List<ValidationResult>();
+        Validator.TryValidateObject(FastPath, new ValidationContext(FastPath), fastPathResults, validateAllProperties: true);
+        foreach (var result in fastPathResults)
+        {
+            yield return new ValidationResult(
+                $"Negotiation:FastPath: {result.ErrorMessage}",
+                result.MemberNames.Select(member => $"{nameof(FastPath)}.{member}").ToList());
         }
 
         foreach (var (profile, allocation) in Defaults)

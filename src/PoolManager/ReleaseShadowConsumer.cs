@@ -40,6 +40,13 @@ public sealed class ReleaseShadowConsumer(
     public async Task Consume(ConsumeContext<AllocationCommitted> context)
     {
         var commit = context.Message;
+        if (commit.WithoutTrial)
+        {
+            // Committed from usage history: no proposal reached this PoolManager, so no shadow exists,
+            // and asking the Docker engine for each such commit would only add load.
+            return;
+        }
+
         var shadows = await containers.ListAsync(commit.NegotiationId, context.CancellationToken);
         await ReleaseAsync(context, commit.NegotiationId, commit.Attempt, "allocation committed", shadows);
     }

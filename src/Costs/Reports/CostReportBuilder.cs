@@ -135,7 +135,10 @@ public static class CostReportBuilder
                 sum.ExtraCores,
                 sum.ExtraGib),
             ColdStarts(sum, readySaved, warmWithoutComparison),
-            sum.PriceVersions.ToList());
+
+            // Sorted, because the order first used depends on the order the CostLedger received
+            // events of different negotiations, which the relay does not fix.
+            sum.PriceVersions.Order(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>

@@ -59,10 +59,11 @@ public static class CapacityEndpoints
                 statusCode: StatusCodes.Status409Conflict, title: "Nothing to release");
         }
 
-        var stream = await session.Events.FetchStreamStateAsync(negotiationId, cancellationToken);
-        var released = await session.Events.QueryRawEventDataOnly<AllocationReleased>()
-            .AnyAsync(@event => @event.NegotiationId == negotiationId, cancellationToken);
-        if (released)
+        // The negotiation's own stream, read by its id: a query over every AllocationReleased event
+        // would scan more of the store with each release.
+        var events = await session.Events.FetchStreamAsync(negotiationId, token: cancellationToken);
+        var version = events.Count > 0 ? events[^1].Version : 0;
+        if (events.Any(@event => @event.Data is AllocationReleased))
         {
             return TypedResults.Ok(new ReleaseResponse(negotiationId, state.Pool, AlreadyReleased: true));
         }
@@ -70,7 +71,7 @@ public static class CapacityEndpoints
         await ledger.ReleaseAsync(state.Pool, negotiationId, "released through the API", cancellationToken);
 
         // Appending at the version read above keeps two concurrent releases from both recording one.
-        session.Events.Append(negotiationId, stream!.Version + 1, new AllocationReleased(negotiationId, state.Pool, "released through the API", clock.GetUtcNow()));
+        session.Events.Append(negotiationId, version + 1, new AllocationReleased(negotiationId, state.Pool, "released through the API", clock.GetUtcNow()));
         try
         {
             await session.SaveChangesAsync(cancellationToken);

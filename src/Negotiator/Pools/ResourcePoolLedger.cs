@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using EventShadow.Contracts;
@@ -39,12 +40,24 @@ public sealed class ResourcePoolLedger(
     TimeProvider clock,
     ILogger<ResourcePoolLedger> logger)
 {
+    private readonly ConcurrentDictionary<string, PoolChangeQueue> queues = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Leases capacity for the request in the first pool, in configured order, that has room. A
     /// negotiation's newer lease replaces its older one; repeating a request that already holds
     /// changes nothing, so a redelivered message is harmless.
     /// </summary>
-    public async Task<LeaseOutcome> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
+    public Task<LeaseOutcome> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken) =>
+        LeaseInFirstPoolAsync(request, commit: false, cancellationToken);
+
+    /// <summary>
+    /// Leases and commits capacity for the request in one change of the first pool that has room, for
+    /// an allocation committed without a trial. Repeating it changes nothing.
+    /// </summary>
+    public Task<LeaseOutcome> LeaseCommittedAsync(LeaseRequest request, CancellationToken cancellationToken) =>
+        LeaseInFirstPoolAsync(request, commit: true, cancellationToken);
+
+    private async Task<LeaseOutcome> LeaseInFirstPoolAsync(LeaseRequest request, bool commit, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var need = new PoolUsage(request.Allocation.CpuMillicores, request.Allocation.MemoryMiB, request.Gpus);
@@ -55,21 +68,23 @@ public sealed class ResourcePoolLedger(
             var outcome = await ChangePoolAsync(pool.Name, (capacity, now) =>
             {
                 if (capacity.Leases.TryGetValue(request.NegotiationId, out var held) &&
-                    held.Attempt == request.Attempt && held.Allocation == request.Allocation && held.HoldsAt(now))
+                    held.Attempt == request.Attempt && held.Allocation == request.Allocation && held.HoldsAt(now) &&
+                    (held.Committed || !commit))
                 {
-                    return (null, new LeaseOutcome(pool.Name, held.ExpiresAt, null));
+                    return ([], new LeaseOutcome(pool.Name, held.ExpiresAt, null));
                 }
 
                 var available = PoolUsage.Of(pool) - capacity.InUse(now, except: request.NegotiationId);
                 if (!available.Covers(need))
                 {
                     free.Add((pool, available));
-                    return (null, null);
+                    return ([], null);
                 }
 
                 var expiresAt = now.AddSeconds(settings.LeaseSeconds);
                 var leased = new CapacityLeased(pool.Name, request.NegotiationId, request.Attempt, request.Allocation, request.Gpus, expiresAt);
-                return (leased, new LeaseOutcome(pool.Name, expiresAt, null));
+                object[] events = commit ? [leased, new LeaseCommitted(pool.Name, request.NegotiationId, request.Attempt, null)] : [leased];
+                return (events, new LeaseOutcome(pool.Name, expiresAt, null));
             }, cancellationToken);
 
             if (outcome is not null)
@@ -90,8 +105,8 @@ public sealed class ResourcePoolLedger(
     public Task CommitAsync(string pool, Guid negotiationId, int attempt, ResourceAllocation allocation, CancellationToken cancellationToken) =>
         ChangePoolAsync<object>(pool, (capacity, _) =>
             capacity.Leases.TryGetValue(negotiationId, out var lease) && !lease.Committed
-                ? (new LeaseCommitted(pool, negotiationId, attempt, allocation == lease.Allocation ? null : allocation), null)
-                : (null, null),
+                ? ([new LeaseCommitted(pool, negotiationId, attempt, allocation == lease.Allocation ? null : allocation)], null)
+                : ([], null),
             cancellationToken);
 
     /// <summary>
@@ -100,8 +115,8 @@ public sealed class ResourcePoolLedger(
     public Task ReleaseAsync(string pool, Guid negotiationId, string reason, CancellationToken cancellationToken) =>
         ChangePoolAsync<object>(pool, (capacity, _) =>
             capacity.Leases.ContainsKey(negotiationId)
-                ? (new LeaseReleased(pool, negotiationId, reason), null)
-                : (null, null),
+                ? ([new LeaseReleased(pool, negotiationId, reason)], null)
+                : ([], null),
             cancellationToken);
 
     /// <summary>
@@ -136,38 +151,122 @@ public sealed class ResourcePoolLedger(
 
     /// <summary>
     /// Runs <paramref name="decide"/> on the pool's current state under the pool's lock and appends
-    /// the event it returns, if any, in the same transaction.
+    /// the events it returns, if any, in the same transaction.
     /// </summary>
+    /// <remarks>
+    /// Changes of one pool that wait while another runs are applied together. The caller that acquires
+    /// the pool's gate takes every waiting change (up to <see cref="ResourcePoolOptions.MaxChangesPerTransaction"/>),
+    /// decides each on the state the earlier ones left, and commits all their events in one transaction.
+    /// One lock and one commit then serve many negotiations, instead of a round trip each.
+    /// </remarks>
     private async Task<T?> ChangePoolAsync<T>(
-        string pool, Func<PoolCapacity, DateTimeOffset, (object? Event, T? Result)> decide, CancellationToken cancellationToken)
+        string pool, Func<PoolCapacity, DateTimeOffset, (IReadOnlyList<object> Events, T? Result)> decide, CancellationToken cancellationToken)
         where T : class
     {
-        var streamId = StreamId(pool);
+        var change = new PoolChange((capacity, now) => decide(capacity, now));
+        var queue = queues.GetOrAdd(pool, _ => new PoolChangeQueue());
+        queue.Waiting.Enqueue(change);
 
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        // Waits for other changes to this pool; the lock ends with the transaction.
-        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        await queue.Gate.WaitAsync(cancellationToken);
+        try
         {
-            command.Parameters.AddWithValue("key", LockKey(store.Options.DatabaseSchemaName, pool));
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            while (!change.Done.Task.IsCompleted)
+            {
+                await ApplyAsync(pool, queue.Take(options.CurrentValue.MaxChangesPerTransaction), cancellationToken);
+            }
+        }
+        finally
+        {
+            queue.Gate.Release();
         }
 
-        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
-        var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
+        return (T?)await change.Done.Task;
+    }
 
-        var (@event, result) = decide(capacity, clock.GetUtcNow());
-        if (@event is not null)
+    private async Task ApplyAsync(string pool, IReadOnlyList<PoolChange> changes, CancellationToken cancellationToken)
+    {
+        try
         {
-            session.Events.Append(streamId, @event);
-            await session.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Pool {Pool}: {PoolEvent}", pool, @event);
-        }
+            var streamId = StreamId(pool);
 
-        await transaction.CommitAsync(cancellationToken);
-        return result;
+            await using var connection = store.Storage.Database.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+            // Waits for other Negotiators' changes to this pool; the lock ends with the transaction.
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+            {
+                command.Parameters.AddWithValue("key", LockKey(store.Options.DatabaseSchemaName, pool));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
+            var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
+
+            var now = clock.GetUtcNow();
+            var events = new List<object>();
+            var results = new List<object?>(changes.Count);
+            foreach (var change in changes)
+            {
+                var (decided, result) = change.Decide(capacity, now);
+                foreach (var @event in decided)
+                {
+                    ApplyInMemory(capacity, @event);
+                }
+
+                events.AddRange(decided);
+                results.Add(result);
+            }
+
+            if (events.Count > 0)
+            {
+                session.Events.Append(streamId, events);
+                await session.SaveChangesAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+
+            foreach (var @event in events)
+            {
+                logger.LogInformation("Pool {Pool}: {PoolEvent}", pool, @event);
+            }
+
+            for (var index = 0; index < changes.Count; index++)
+            {
+                changes[index].Done.TrySetResult(results[index]);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Nothing of the batch was committed; each caller sees the error and its message is retried.
+            foreach (var change in changes)
+            {
+                change.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies a pool event to the state that later changes of the same batch decide on. It is not a
+    /// method of <see cref="PoolCapacity"/>, because Marten would take any public <c>Apply</c> there for
+    /// a handler of the snapshot.
+    /// </summary>
+    private static void ApplyInMemory(PoolCapacity capacity, object poolEvent)
+    {
+        switch (poolEvent)
+        {
+            case CapacityLeased leased:
+                capacity.Apply(leased);
+                break;
+            case LeaseCommitted committed:
+                capacity.Apply(committed);
+                break;
+            case LeaseReleased released:
+                capacity.Apply(released);
+                break;
+            default:
+                throw new ArgumentException($"{poolEvent.GetType().Name} is not an event of a resource pool's stream.", nameof(poolEvent));
+        }
     }
 
     private static long LockKey(string schema, string pool)

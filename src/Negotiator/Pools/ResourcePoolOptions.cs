@@ -13,6 +13,13 @@ public sealed class ResourcePoolOptions : IValidatableObject
     [Range(10, 86_400)]
     public int LeaseSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// Most waiting changes of one pool (leases, commits, releases) applied in one transaction under the
+    /// pool's lock; 1 gives each change a transaction of its own.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxChangesPerTransaction { get; set; } = 200;
+
     /// <summary>Pools in order of preference: a proposal goes to the first pool it fits in.</summary>
     public IList<ResourcePoolSettings> Pools { get; set; } = [];
 

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace EventShadow.Negotiator.Saga;
 
 /// <summary>
-/// The decisions of the negotiation saga: what to propose, whether capacity allows it, what to commit
-/// and when to give up. Each raises its events on the saga state; the repository stores them with it.
+/// The decisions of the negotiation saga: what to propose, whether capacity allows it, whether history
+/// allows a commit without a trial, what to commit and when to give up. Each raises its events on the saga state; the repository stores them with it.
 /// </summary>
 /// <remarks>
 /// Pool leases are changed before the saga state is saved. A redelivered message repeats the same
@@ -44,16 +44,59 @@ public sealed class NegotiationDecisions(
         state.StartedAt = now;
         state.DeadlineAt = now.AddSeconds(Settings.DeadlineSeconds);
 
-        var history = await LoadHistoryAsync(state, cancellationToken);
+        var usage = await LoadUsageAsync(state, cancellationToken);
+        var history = Evidence(usage);
         var proposal = recommender.Propose(requirements.Profile, requirements.Container, requirements.Hints, history);
+
+        var fastPath = FastPathTrust.Decide(usage.Workload, proposal.Allocation, Settings.FastPath, Settings.HistoryMargin, now);
+        if (fastPath.Trusted)
+        {
+            await CommitWithoutTrialAsync(state, proposal, fastPath, cancellationToken);
+            return;
+        }
+
+        logger.LogDebug("Negotiation {NegotiationId} runs a shadow trial: {FastPathReason}", state.CorrelationId, fastPath.Reason);
         await ProposeAsync(state, proposal, history, cancellationToken);
+    }
+
+    /// <summary>
+    /// Leases and commits the proposal in one pool change and ends the negotiation, as the workload's
+    /// history showed that a trial would only confirm it.
+    /// </summary>
+    /// <remarks>
+    /// TODO: a commit without a trial records no usage, so a workload whose real use drifts keeps being
+    /// committed from its old runs until Negotiation:FastPath:MaxHistoryAgeHours passes. Trying a sample
+    /// of fast-path negotiations in a shadow anyway would keep its history current. The PoolManager's
+    /// demand forecast also counts these negotiations' RequirementsAnalyzed and keeps warm shadows for
+    /// them; forecasting from AllocationProposed would fix that.
+    /// </remarks>
+    private async Task CommitWithoutTrialAsync(NegotiationState state, Proposal proposal, FastPathDecision fastPath, CancellationToken cancellationToken)
+    {
+        var lease = await Pools.LeaseCommittedAsync(new LeaseRequest(state.CorrelationId, 0, proposal.Allocation, state.Gpus), cancellationToken);
+        if (!lease.Granted)
+        {
+            await FailAsync(state, 0, $"{proposal.Allocation} was the proposal ({proposal.Rationale}) but {lease.Rejection}", cancellationToken);
+            return;
+        }
+
+        End(state);
+        state.Allocation = proposal.Allocation;
+        state.Pool = lease.Pool;
+        state.CommittedWithoutTrial = true;
+        var rationale = $"{fastPath.Reason} {proposal.Rationale}";
+        state.Raise(new AllocationCommitted(
+            state.CorrelationId, 0, proposal.Allocation, state.EndedAt!.Value, rationale, lease.Pool!, state.Gpus, WithoutTrial: true));
+
+        logger.LogInformation(
+            "Negotiation {NegotiationId} committed {Allocation} in pool {Pool} without a trial: {Rationale}",
+            state.CorrelationId, proposal.Allocation, lease.Pool, rationale);
     }
 
     public async Task RenegotiateAsync(NegotiationState state, ValidationFailed failure, CancellationToken cancellationToken)
     {
         RecordUsage(state, failure.Attempt, passed: false, failure.Measurements);
 
-        var history = await LoadHistoryAsync(state, cancellationToken);
+        var history = Evidence(await LoadUsageAsync(state, cancellationToken));
         var decision = recommender.Renegotiate(state.Attempt, state.Allocation!, failure, state.Container, history);
         if (decision.Next is { } next)
         {
@@ -148,17 +191,16 @@ public sealed class NegotiationDecisions(
             clock.GetUtcNow()));
     }
 
-    private async Task<UsageEvidence?> LoadHistoryAsync(NegotiationState state, CancellationToken cancellationToken)
+    private async Task<(WorkloadUsage? Workload, WorkloadUsage? Profile)> LoadUsageAsync(NegotiationState state, CancellationToken cancellationToken)
     {
         await using var session = Store.QuerySession();
         var profileKey = WorkloadKeys.ForProfile(state.Profile);
         var usage = await session.LoadManyAsync<WorkloadUsage>(cancellationToken, state.WorkloadKey, profileKey);
-        return UsageEvidence.From(
-            usage.FirstOrDefault(entry => entry.Id == state.WorkloadKey),
-            usage.FirstOrDefault(entry => entry.Id == profileKey),
-            Settings.HistoryMargin,
-            Settings.MinProfileTrials);
+        return (usage.FirstOrDefault(entry => entry.Id == state.WorkloadKey), usage.FirstOrDefault(entry => entry.Id == profileKey));
     }
+
+    private UsageEvidence? Evidence((WorkloadUsage? Workload, WorkloadUsage? Profile) usage) =>
+        UsageEvidence.From(usage.Workload, usage.Profile, Settings.HistoryMargin, Settings.MinProfileTrials);
 
     private void End(NegotiationState state)
     {

@@ -39,6 +39,9 @@ public sealed class NegotiationState : SagaStateMachineInstance, IRaiseEvents
 
     public DateTimeOffset? EndedAt { get; set; }
 
+    /// <summary>True when the allocation was committed from usage history, with no shadow trial.</summary>
+    public bool CommittedWithoutTrial { get; set; }
+
     /// <summary>Resource pool that holds this negotiation's lease.</summary>
     public string? Pool { get; set; }
 

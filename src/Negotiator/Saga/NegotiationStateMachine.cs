@@ -4,7 +4,8 @@ using MassTransit;
 namespace EventShadow.Negotiator.Saga;
 
 /// <summary>
-/// Drives one negotiation: propose, wait for the shadow trial, then commit, renegotiate or fail.
+/// Drives one negotiation: propose, wait for the shadow trial, then commit, renegotiate or fail. A
+/// workload whose usage history is trusted commits at once, without a trial.
 /// </summary>
 /// <remarks>
 /// Decisions are raised as events on the saga state and appended to the negotiation's stream with
@@ -37,7 +38,9 @@ public sealed class NegotiationStateMachine : MassTransitStateMachine<Negotiatio
                 .ThenAsync(context => decisions.ProposeFirstAsync(context.Saga, context.Message, context.CancellationToken))
                 .IfElse(context => context.Saga.EndedAt is null,
                     proposed => proposed.TransitionTo(Proposed),
-                    rejected => rejected.TransitionTo(Rejected)));
+                    ended => ended.IfElse(context => context.Saga.CommittedWithoutTrial,
+                        committed => committed.TransitionTo(Committed),
+                        rejected => rejected.TransitionTo(Rejected))));
 
         During(Proposed,
             When(Configured, context => IsCurrent(context.Saga, context.Message.Attempt))

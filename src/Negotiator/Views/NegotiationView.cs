@@ -39,8 +39,11 @@ public sealed class NegotiationView
     /// <summary>The committed allocation; null until the negotiation commits.</summary>
     public ResourceAllocation? Allocation { get; set; }
 
-    /// <summary>Why the committed allocation differs from the last one tried; null when it does not.</summary>
+    /// <summary>Why the committed allocation differs from the last one tried, or why none was tried; null when it is the one tried.</summary>
     public string? CommitRationale { get; set; }
+
+    /// <summary>True when the allocation was committed from the workload's usage history, with no shadow trial.</summary>
+    public bool CommittedWithoutTrial { get; set; }
 
     /// <summary>Resource pool holding the negotiation's capacity.</summary>
     public string? Pool { get; set; }

@@ -97,6 +97,8 @@ public sealed partial class NegotiationViewProjection : SingleStreamProjection<N
     {
         view.Allocation = committed.Data.Allocation;
         view.CommitRationale = committed.Data.Rationale;
+        view.CommittedWithoutTrial = committed.Data.WithoutTrial;
+        view.Pool = committed.Data.Pool;
         view.Status = NegotiationStatus.Committed;
         view.UpdatedAt = committed.Timestamp;
     }

@@ -1,0 +1,154 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventShadow.Contracts;
+using EventShadow.IntegrationTests.EndToEnd;
+using EventShadow.IntegrationTests.Infrastructure;
+using EventShadow.Negotiator;
+using EventShadow.Negotiator.History;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventShadow.IntegrationTests.Negotiator;
+
+/// <summary>
+/// The fast path on real RabbitMQ and PostgreSQL: a workload whose usage history is trusted commits
+/// without a shadow trial, one without history runs the trial. Trial results are published the way
+/// the event relay publishes them; no PoolManager or Validator runs.
+/// </summary>
+public sealed class FastPathTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static readonly ContainerSpec Redis =
+        new("redis", "redis:7", null, null, new Dictionary<string, string>(), ResourceBounds.None, ResourceBounds.None);
+
+    private static readonly ContainerSpec OtherRedis =
+        new("redis", "redis:7", null, ["redis-server", "--save", ""], new Dictionary<string, string>(), ResourceBounds.None, ResourceBounds.None);
+
+    private WebApplication negotiator = null!;
+    private HttpClient api = null!;
+    private TestServices infrastructure = null!;
+    private TestBus bus = null!;
+    private EventStoreProbe eventStore = null!;
+
+    public async Task InitializeAsync()
+    {
+        infrastructure = await TestServices.CreateAsync();
+        bus = await TestBus.StartAsync(infrastructure.RabbitMq);
+        eventStore = new EventStoreProbe(infrastructure.Schema);
+
+        negotiator = NegotiatorApplication.Build(infrastructure.ServiceArguments(
+            [SourceTree.ContentRootArgument("Negotiator"), "--EventStore:PollingMilliseconds=50"]));
+        await negotiator.StartAsync();
+        var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        api = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        api.Dispose();
+        await bus.DisposeAsync();
+        await negotiator.StopAsync();
+        await negotiator.DisposeAsync();
+        await eventStore.DisposeAsync();
+        await infrastructure.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Trusted_history_commits_without_trial()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+
+        var id = Guid.CreateVersion7();
+        await StartNegotiationAsync(id, Redis);
+        var committed = await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout);
+
+        Assert.True(committed.WithoutTrial);
+        Assert.Equal(0, committed.Attempt);
+        Assert.Equal(new ResourceAllocation(250, 256), committed.Allocation);
+        Assert.StartsWith("Committed from 3 validated runs of this workload, no trial", committed.Rationale, StringComparison.Ordinal);
+        Assert.Empty((await eventStore.ReadStreamAsync(id)).OfType<AllocationProposed>());
+
+        var view = await api.GetFromJsonAsync<JsonElement>($"/negotiation/{id}", RunningSystem.Json);
+        Assert.Equal("Committed", view.GetProperty("status").GetString());
+        Assert.True(view.GetProperty("committedWithoutTrial").GetBoolean());
+        Assert.Equal(0, view.GetProperty("attempts").GetArrayLength());
+        Assert.Equal("default", view.GetProperty("pool").GetString());
+
+        var pools = await api.GetFromJsonAsync<JsonElement>("/capacity", RunningSystem.Json);
+        var pool = pools.EnumerateArray().Single(entry => entry.GetProperty("pool").GetString() == "default");
+        Assert.Equal(4 * 256, pool.GetProperty("committed").GetProperty("memoryMiB").GetInt64());
+    }
+
+    [Fact]
+    public async Task Workload_without_history_runs_trial()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+
+        // Same image and profile, other arguments: another workload, which has no history of its own.
+        var id = Guid.CreateVersion7();
+        await StartNegotiationAsync(id, OtherRedis);
+        var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(id, Timeout);
+
+        Assert.Equal(1, proposed.Attempt);
+        Assert.Empty((await eventStore.ReadStreamAsync(id)).OfType<AllocationCommitted>());
+    }
+
+    /// <summary>Runs one negotiation through a passing trial, as the PoolManager and Validator would report it.</summary>
+    private async Task NegotiateWithTrialAsync(ContainerSpec container, double peakMiB)
+    {
+        var id = Guid.CreateVersion7();
+        await StartNegotiationAsync(id, container);
+        var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(id, Timeout);
+        Assert.Equal(1, proposed.Attempt);
+
+        var measurements = new ValidationMeasurements(true, true, false, 0, peakMiB, null, 0.2, 0, 10, 3);
+        await bus.PublishAsync(new ValidationPassed(id, 1, "shadow", measurements), Guid.NewGuid());
+        var committed = await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout);
+        Assert.False(committed.WithoutTrial);
+    }
+
+    /// <summary>Waits until the asynchronous usage history holds the workload's validated runs.</summary>
+    private async Task WaitForValidatedRunsAsync(ContainerSpec container, int runs)
+    {
+        var store = negotiator.Services.GetRequiredService<IDocumentStore>();
+        var key = WorkloadKeys.ForContainer(container);
+        var deadline = DateTimeOffset.UtcNow + Timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            await using var session = store.QuerySession();
+            var usage = await session.LoadAsync<WorkloadUsage>(key);
+            if (usage?.Samples.Count(sample => sample.Passed) >= runs)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The usage history of {key} did not reach {runs} validated runs within {Timeout}.");
+    }
+
+    /// <summary>Appends what <c>POST /negotiate</c> appends for <paramref name="container"/>.</summary>
+    private Task StartNegotiationAsync(Guid id, ContainerSpec container)
+    {
+        var task = $"Deployment/{container.Name}/{container.Name}";
+        return eventStore.AppendAsync(id,
+            new PartialTaskSubmitted(id, task, "test", "kubernetes", container, DateTimeOffset.UtcNow),
+            new RequirementsAnalyzed(id, task, WorkloadProfile.Cache, container, []));
+    }
+}
