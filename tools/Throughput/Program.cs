@@ -17,14 +17,25 @@ if (options is null)
 // MassTransit reports usage to its vendor unless this variable disables it, and nothing may leave this machine.
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 
+var envFile = Path.Combine(options.StateDirectory, "env");
 RabbitMqSettings rabbit;
 try
 {
-    rabbit = RabbitMqSettings.Load(Environment.GetEnvironmentVariable, Path.Combine(options.StateDirectory, "env"));
+    rabbit = RabbitMqSettings.Load(Environment.GetEnvironmentVariable, envFile);
 }
 catch (InvalidOperationException ex)
 {
     Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+// The Negotiator's API needs a key with the submit scope: the operator's, from the environment or the env file.
+var apiKey = Environment.GetEnvironmentVariable("EVENTSHADOW_API_KEY") is { Length: > 0 } fromEnvironment
+    ? fromEnvironment
+    : File.Exists(envFile) ? RabbitMqSettings.ReadEnvFile(envFile).GetValueOrDefault("EVENTSHADOW_API_KEY") : null;
+if (string.IsNullOrEmpty(apiKey))
+{
+    Console.Error.WriteLine($"No API key: set EVENTSHADOW_API_KEY, or run infra/setup.sh, which writes the operator's key to {envFile}.");
     return 2;
 }
 
@@ -37,6 +48,7 @@ Console.CancelKeyPress += (_, press) =>
 
 var runId = Guid.NewGuid().ToString("N")[..8];
 using var api = new HttpClient { BaseAddress = options.Server, Timeout = TimeSpan.FromSeconds(30) };
+api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
 await using var outcomes = await OutcomeListener.StartAsync(rabbit, cancellation.Token);
 var runner = new LoadRunner(api, outcomes, options, runId);
 Console.Error.WriteLine($"Run {runId}: {options.Path} path at {options.Rate}/s, at most {options.Count} negotiations in {options.DurationSeconds} s, outcomes from {rabbit}");

@@ -111,7 +111,7 @@ public sealed class NegotiationDecisions(
     public async Task CommitAsync(NegotiationState state, ValidationPassed passed, CancellationToken cancellationToken)
     {
         // History as it was before this trial: the commit must not fall below what earlier trials saw.
-        var history = await LoadHistoryAsync(state, cancellationToken);
+        var history = Evidence(await LoadUsageAsync(state, cancellationToken));
         RecordUsage(state, passed.Attempt, passed: true, passed.Measurements);
 
         var commit = recommender.Commit(state.Allocation!, passed.Measurements, state.Profile, state.Container, history);
