@@ -23,6 +23,9 @@ public sealed class EventBusRelay : SubscriptionBase
 {
     public const string SequenceHeader = "EventShadow-Sequence";
 
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
     private readonly IBus bus;
     private readonly ILogger<EventBusRelay> logger;
     private readonly int concurrency;
@@ -46,7 +49,7 @@ public sealed class EventBusRelay : SubscriptionBase
     {
         // Each publish waits for the broker's confirm, so one at a time caps the relay at one round
         // trip per event. Streams are published side by side, each in its own order. The page counts
-        // as done only when every publish is confirmed, and a failure makes the daemon retry it.
+        // as done only when every publish is confirmed; a failed publish is tried again until it is.
         var streams = page.Events.GroupBy(@event => @event.StreamId);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(streams, parallel, async (stream, token) =>
@@ -65,10 +68,45 @@ public sealed class EventBusRelay : SubscriptionBase
         return NullChangeListener.Instance;
     }
 
-    private Task PublishAsync(IEvent @event, CancellationToken cancellationToken) =>
-        bus.Publish(@event.Data, @event.EventType, context =>
+    /// <summary>
+    /// Publishes one event, trying again until the broker confirms it or the daemon stops. Each try
+    /// has <see cref="PublishTimeout"/>: a publish in flight when the broker's connection drops can
+    /// wait for a confirm that never comes, and a relay stuck there would publish nothing more.
+    /// </summary>
+    private async Task PublishAsync(IEvent @event, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
         {
-            context.MessageId = @event.Id;
-            context.Headers.Set(SequenceHeader, @event.Sequence);
-        }, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PublishTimeout);
+            try
+            {
+                await bus.Publish(@event.Data, @event.EventType, context =>
+                {
+                    context.MessageId = @event.Id;
+                    context.Headers.Set(SequenceHeader, @event.Sequence);
+                }, timeout.Token);
+                if (attempt > 1)
+                {
+                    logger.LogInformation("Relayed event {Sequence} ({EventType}) at attempt {Attempt}", @event.Sequence, @event.EventType.Name, attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A warning for the first failure and every 20th, so that a long outage does not flood the log.
+                if (attempt == 1 || attempt % 20 == 0)
+                {
+                    logger.LogWarning(
+                        ex, "Could not publish event {Sequence} ({EventType}) to the bus at attempt {Attempt}; trying again in {Delay}",
+                        @event.Sequence, @event.EventType.Name, attempt, delay);
+                }
+
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+        }
+    }
 }

@@ -176,7 +176,8 @@ public sealed class ShadowValidationTests : IAsyncLifetime
 
         Assert.Equal(ValidationFailure.NotReady, report.Verdict.Failure);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"validation took {stopwatch.Elapsed}");
-        Assert.EndsWith("none of its 1 runs finished in time", report.Verdict.Reasons[0], StringComparison.Ordinal);
+        // Usually one run takes the whole timeout; on a busy host a second run can start before the deadline.
+        Assert.Matches("none of its [12] runs finished in time$", report.Verdict.Reasons[0]);
     }
 
     [Fact]
