@@ -11,7 +11,24 @@ if (options is null)
     return 2;
 }
 
+// The API needs a key with the submit scope: EVENTSHADOW_API_KEY, else the operator's key in the env file.
+var envFile = Path.Combine(Environment.GetEnvironmentVariable("EVENTSHADOW_STATE_DIR") ?? "/var/lib/eventshadow", "env");
+var apiKey = Environment.GetEnvironmentVariable("EVENTSHADOW_API_KEY") is { Length: > 0 } fromEnvironment
+    ? fromEnvironment
+    : File.Exists(envFile)
+        ? File.ReadLines(envFile)
+            .Where(line => line.StartsWith("EVENTSHADOW_API_KEY=", StringComparison.Ordinal))
+            .Select(line => line["EVENTSHADOW_API_KEY=".Length..].Trim('\''))
+            .FirstOrDefault()
+        : null;
+if (string.IsNullOrEmpty(apiKey))
+{
+    Console.Error.WriteLine($"No API key: set EVENTSHADOW_API_KEY, or run infra/setup.sh, which writes the operator's key to {envFile}.");
+    return 2;
+}
+
 using var api = new HttpClient { BaseAddress = options.Server, Timeout = TimeSpan.FromSeconds(30) };
+api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
 using var docker = new DockerClientBuilder().WithEndpoint(options.Docker).Build();
 var driver = new NegotiationDriver(api, TimeSpan.FromMinutes(5));
 var check = new PostCommitCheck(docker, options.Image, TimeSpan.FromSeconds(options.CheckSeconds));

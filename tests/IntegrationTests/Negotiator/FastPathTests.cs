@@ -45,7 +45,7 @@ public sealed class FastPathTests : IAsyncLifetime
             [SourceTree.ContentRootArgument("Negotiator"), "--EventStore:PollingMilliseconds=50"]));
         await negotiator.StartAsync();
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        api = new HttpClient { BaseAddress = new Uri(address) };
+        api = TestServices.CreateApiClient(address);
     }
 
     public async Task DisposeAsync()
