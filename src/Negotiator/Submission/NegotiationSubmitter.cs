@@ -22,6 +22,7 @@ public sealed record SubmittedNegotiation(Guid Id, string Task);
 public sealed class NegotiationSubmitter(
     IDocumentStore store,
     IOptions<ApiOptions> options,
+    IOptions<NegotiationOptions> negotiationOptions,
     TimeProvider clock,
     ILogger<NegotiationSubmitter> logger)
 {
@@ -69,6 +70,14 @@ public sealed class NegotiationSubmitter(
         }
 
         var tasks = ManifestReader.Read(definition, sourceName, mediaType);
+        foreach (var task in tasks)
+        {
+            if (ResourceRangeCheck.Problem(task, negotiationOptions.Value) is { } problem)
+            {
+                throw new ManifestException(new ManifestLocation(sourceName, null, null, null), problem);
+            }
+        }
+
         var submittedAt = clock.GetUtcNow();
 
         await using var session = store.LightweightSession();
