@@ -61,7 +61,8 @@ public sealed record NegotiationView(
     bool Settled = false,
     string? Pool = null,
     string? CommitRationale = null,
-    DateTimeOffset? ReleasedAt = null);
+    DateTimeOffset? ReleasedAt = null,
+    bool CommittedWithoutTrial = false);
 
 /// <summary>One negotiation started by <c>POST /negotiate</c>.</summary>
 public sealed record SubmittedNegotiation(string Id, string? Task, string? Location);

@@ -30,7 +30,9 @@ public static class NegotiationDetails
         if (attempts.Count == 0)
         {
             sections.Add(new Text(""));
-            sections.Add(new Markup("[grey]No allocation proposed yet.[/]"));
+            sections.Add(view.CommittedWithoutTrial
+                ? new Markup($"[green]Committed from usage history without a trial:[/] {Markup.Escape(view.CommitRationale ?? "")}")
+                : new Markup("[grey]No allocation proposed yet.[/]"));
         }
 
         foreach (var attempt in attempts)

@@ -62,6 +62,22 @@ public class RenderingTests
     }
 
     [Fact]
+    public void Details_of_commit_without_trial_give_its_reason()
+    {
+        var view = Deserialize<NegotiationView>(Views.Negotiation("n-2", NegotiationStatus.Committed)) with
+        {
+            Attempts = [],
+            CommittedWithoutTrial = true,
+            CommitRationale = "Committed from 3 validated runs of this workload, no trial",
+        };
+
+        var text = StringConsole.Render(NegotiationDetails.Render(view));
+
+        Assert.Contains("Committed from usage history without a trial: Committed from 3 validated runs", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("No allocation proposed yet.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Details_escape_markup_in_server_values()
     {
         var view = Deserialize<NegotiationView>(Views.Negotiation("n-[1]", NegotiationStatus.Failed, failureReason: "\"limit [red] reached\""));
