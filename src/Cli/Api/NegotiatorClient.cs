@@ -62,7 +62,7 @@ public sealed class NegotiatorClient(HttpClient http)
 
     /// <summary>
     /// Returns a committed allocation's capacity to its pool with <c>POST /negotiation/{id}/release</c>.
-    /// A <c>200</c> returns the pool; a <c>400</c>, <c>404</c> or <c>409</c> returns the problem the server
+    /// A <c>200</c> returns the pool. A <c>400</c>, <c>404</c> or <c>409</c> returns the problem the server
     /// reported, so the caller can go on with the next id. Other errors throw.
     /// </summary>
     public async Task<ReleaseResult> ReleaseAsync(string id, CancellationToken cancellationToken)

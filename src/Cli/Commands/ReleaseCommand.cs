@@ -24,7 +24,7 @@ public sealed class ReleaseSettings : ServerSettings
 /// <summary>
 /// <c>release</c>: returns the capacity of committed allocations to their pools, for example when their
 /// tasks have finished. Prints one line per id and exits with 1 when an id is unknown (404) or its
-/// negotiation is not committed (409); the other ids are still released.
+/// negotiation is not committed (409). The other ids are still released.
 /// </summary>
 public sealed class ReleaseCommand(CliHost host) : AsyncCommand<ReleaseSettings>
 {

@@ -112,7 +112,7 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
 
     /// <summary>
     /// Releases every committed allocation among <paramref name="results"/>, printing one line each.
-    /// A release the server refuses is reported and the others go on.
+    /// A release the server rejects is reported, and the others go on.
     /// </summary>
     private static async Task<IReadOnlyList<ReleaseResult>> ReleaseCommittedAsync(
         NegotiatorClient client, IReadOnlyList<FollowResult> results, IAnsiConsole info, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ public sealed class ReleaseCommandTests : IDisposable
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     [Fact]
-    public async Task Release_prints_one_line_per_id_and_posts_each_release()
+    public async Task Release_prints_line_per_id()
     {
         var server = new FakeNegotiator()
             .Releases("n-1", HttpStatusCode.OK, """{"id":"n-1","pool":"default","alreadyReleased":false}""")
@@ -35,7 +35,7 @@ public sealed class ReleaseCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Release_of_unknown_id_exits_1_and_still_releases_the_others()
+    public async Task Release_unknown_id_exits_1()
     {
         var server = new FakeNegotiator()
             .Releases("n-1", HttpStatusCode.OK, """{"id":"n-1","pool":"default","alreadyReleased":false}""");
@@ -49,7 +49,7 @@ public sealed class ReleaseCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Release_of_negotiation_not_committed_exits_1_with_the_server_reason()
+    public async Task Release_not_committed_exits_1()
     {
         var server = new FakeNegotiator().Releases("n-2", HttpStatusCode.Conflict, NotCommitted);
         var cli = new CliRun(server);
@@ -61,7 +61,7 @@ public sealed class ReleaseCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Release_json_prints_status_and_server_response_per_id()
+    public async Task Release_json_lists_each_id()
     {
         var server = new FakeNegotiator()
             .Releases("n-1", HttpStatusCode.OK, """{"id":"n-1","pool":"default","alreadyReleased":false}""")
@@ -83,7 +83,7 @@ public sealed class ReleaseCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Release_without_id_is_a_usage_error()
+    public async Task Release_without_id_is_usage_error()
     {
         var cli = new CliRun(new FakeNegotiator());
 
@@ -93,7 +93,7 @@ public sealed class ReleaseCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Submit_release_without_follow_is_a_usage_error()
+    public async Task Submit_release_needs_follow()
     {
         Write("redis.yaml");
         var server = new FakeNegotiator();
@@ -107,7 +107,7 @@ public sealed class ReleaseCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Submit_follow_release_releases_only_committed_negotiations()
+    public async Task Submit_release_skips_failed_negotiations()
     {
         Write("redis.yaml");
         var server = new FakeNegotiator()
@@ -128,7 +128,7 @@ public sealed class ReleaseCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Submit_follow_release_exits_1_when_a_release_is_refused()
+    public async Task Submit_rejected_release_exits_1()
     {
         Write("redis.yaml");
         var server = new FakeNegotiator()
