@@ -3,9 +3,13 @@
 # (infra/services.sh start), then submits definitions and follows every negotiation to its end:
 #   bash infra/run.sh                       submit the repository's samples/ folder
 #   bash infra/run.sh PATH... [OPTIONS]     submit these files or folders
-# All arguments go to `eventshadow submit --follow`, so its options work too (--timeout 600, --json).
+# All arguments go to `eventshadow submit --follow --release`, so its options work too (--timeout 600, --json).
+# --release: once every negotiation has ended, the main job releases each allocation it committed, as a
+# scheduler hands capacity back when a task finishes, so repeated runs keep finding room in the pools.
+# To keep the allocations, run the command line yourself without --release:
+#   src/Cli/bin/Release/net10.0/eventshadow submit samples --follow
 # The services keep running afterwards. The exit code is the command line's: 0 all committed,
-# 1 a negotiation failed or a file was rejected, 2 usage error, 3 server unreachable, 4 timed out.
+# 1 a negotiation failed, a file was rejected or a release was rejected, 2 usage error, 3 server unreachable, 4 timed out.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,9 +39,9 @@ cli_apphost=${cli_relative%.dll}
 EVENTSHADOW_API_KEY=$(credential EVENTSHADOW_API_KEY)
 export EVENTSHADOW_API_KEY
 
-step "eventshadow submit --follow ${args[*]}"
+step "eventshadow submit --follow --release ${args[*]}"
 status=0
-dotnet "$cli_dll" submit --follow "${args[@]}" || status=$?
+dotnet "$cli_dll" submit --follow --release "${args[@]}" || status=$?
 
 cat <<EOF
 
@@ -48,6 +52,7 @@ Query negotiations from the repository folder (add --json for the server's JSON)
 reads its API key from EVENTSHADOW_API_KEY, else from $ENV_FILE:
   $cli_apphost list
   $cli_apphost show ID
+  $cli_apphost release ID...     return a committed allocation's capacity to its pool
   (or: dotnet $cli_relative show ID)
 The dashboard is at http://127.0.0.1:5080/ui; it asks for the read-only key, EVENTSHADOW_READ_API_KEY
 in $ENV_FILE.

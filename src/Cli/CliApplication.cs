@@ -46,6 +46,7 @@ public static class CliApplication
             config.AddCommand<SubmitCommand>("submit")
                 .WithDescription("Submit definition files (Kubernetes YAML, docker-compose YAML or JSON) for negotiation.")
                 .WithExample("submit", "samples", "--follow")
+                .WithExample("submit", "samples", "--follow", "--release")
                 .WithExample("submit", "deploy/redis.yaml", "--follow", "--timeout", "600", "--json");
             config.AddCommand<ShowCommand>("show")
                 .WithDescription("Show one negotiation: attempts, rationale and validation measurements.")
@@ -53,6 +54,10 @@ public static class CliApplication
             config.AddCommand<ListCommand>("list")
                 .WithDescription("List negotiations, optionally by status.")
                 .WithExample("list", "--status", "Failed", "--limit", "50");
+            config.AddCommand<ReleaseCommand>("release")
+                .WithDescription("Return committed allocations' capacity to their resource pools, for example when their tasks have finished.")
+                .WithExample("release", "0f8fad5b-d9cb-469f-a165-70867728950e")
+                .WithExample("release", "0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7", "--json");
             config.AddCommand<PoolsCommand>("pools")
                 .WithDescription("Show resource pool capacity and use, and warm shadow pools against their forecast demand.")
                 .WithExample("pools", "--json");

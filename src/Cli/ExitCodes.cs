@@ -33,7 +33,7 @@ public static class ExitCodes
     public static IReadOnlyList<(int Code, string Meaning)> Descriptions { get; } =
     [
         (Success, "every negotiation committed (submit --follow), or the request succeeded"),
-        (Failure, "a negotiation failed or was not found, a file was rejected, or the server returned an error"),
+        (Failure, "a negotiation failed or was not found, a file was rejected, a release was rejected, or the server returned an error"),
         (UsageError, "usage error: unknown command or option, invalid value, path not found"),
         (ServerUnreachable, "server unreachable: start the services with `bash infra/run.sh` or `bash infra/services.sh start`"),
         (TimedOut, "timed out while following: a negotiation was still running when --timeout passed"),

@@ -76,6 +76,9 @@ public sealed record NegotiationSummary(string Id, string? Task, string Status, 
 /// <summary>Body of <c>GET /negotiations</c>: one page of rows and the total that match the filter.</summary>
 public sealed record NegotiationPage(IReadOnlyList<NegotiationSummary> Items, int Total);
 
+/// <summary>Body of <c>POST /negotiation/{id}/release</c>: the pool the capacity went back to.</summary>
+public sealed record ReleaseResponse(string Id, string Pool, bool AlreadyReleased);
+
 /// <summary>An RFC 9457 problem details body. <see cref="Errors"/> maps a field to what is wrong with it.</summary>
 public sealed record Problem(string? Type, string? Title, int? Status, string? Detail, JsonElement? Errors);
 

@@ -60,6 +60,27 @@ public sealed class NegotiatorClient(HttpClient http)
         return new ServerReply<NegotiationView>(Deserialize<NegotiationView>(json, path), json);
     }
 
+    /// <summary>
+    /// Returns a committed allocation's capacity to its pool with <c>POST /negotiation/{id}/release</c>.
+    /// A <c>200</c> returns the pool. A <c>400</c>, <c>404</c> or <c>409</c> returns the problem the server
+    /// reported, so the caller can go on with the next id. Other errors throw.
+    /// </summary>
+    public async Task<ReleaseResult> ReleaseAsync(string id, CancellationToken cancellationToken)
+    {
+        var path = "negotiation/" + Uri.EscapeDataString(id) + "/release";
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        using var response = await SendAsync(request, cancellationToken);
+        var json = await ReadBodyAsync(response, cancellationToken);
+
+        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            return new ReleaseResult(id, null, ToProblem(response, json), (int)response.StatusCode, json);
+        }
+
+        EnsureSuccess(response, json, path);
+        return new ReleaseResult(id, Deserialize<ReleaseResponse>(json, path), null, (int)response.StatusCode, json);
+    }
+
     /// <summary>Reads one page of <c>GET /negotiations</c>, optionally only those with <paramref name="status"/>.</summary>
     public async Task<ServerReply<NegotiationPage>> ListAsync(string? status, int limit, int offset, CancellationToken cancellationToken)
     {
@@ -193,6 +214,12 @@ public sealed record SubmitResult(SubmitResponse? Accepted, Problem? Rejected, i
             _ => [new SubmittedNegotiation(Accepted.Id, null, Accepted.Location)],
         };
 }
+
+/// <summary>
+/// Outcome of releasing one negotiation's allocation: <see cref="Released"/> on <c>200</c>, otherwise
+/// <see cref="Rejected"/> with the server's problem (unknown id, not committed). <see cref="Json"/> is the response body as sent.
+/// </summary>
+public sealed record ReleaseResult(string Id, ReleaseResponse? Released, Problem? Rejected, int StatusCode, string Json);
 
 /// <summary>The Negotiator could not be reached or did not respond in time.</summary>
 public sealed class ServerUnreachableException(Uri server, string reason, Exception? innerException = null)

@@ -32,6 +32,10 @@ public sealed class SubmitSettings : ServerSettings
     [DefaultValue(1.0)]
     public double IntervalSeconds { get; set; } = 1.0;
 
+    [CommandOption("--release")]
+    [Description("With --follow: once every negotiation has ended, release each committed allocation, returning its capacity to its pool, as a scheduler does when the task has finished.")]
+    public bool Release { get; set; }
+
     public override Spectre.Console.ValidationResult Validate()
     {
         if (TimeoutSeconds <= 0)
@@ -45,13 +49,19 @@ public sealed class SubmitSettings : ServerSettings
                 string.Create(CultureInfo.InvariantCulture, $"Invalid --interval {IntervalSeconds}: expected seconds greater than 0 and at most 60."));
         }
 
+        if (Release && !Follow)
+        {
+            return Spectre.Console.ValidationResult.Error("--release needs --follow: only a followed negotiation is known to be committed.");
+        }
+
         return base.Validate();
     }
 }
 
 /// <summary>
 /// <c>submit</c>: posts each definition file, reports the negotiations it started or the problem the
-/// server found, and with <c>--follow</c> waits for every negotiation to finish.
+/// server found, and with <c>--follow</c> waits for every negotiation to finish. With <c>--release</c>
+/// it then hands each committed allocation's capacity back to its pool.
 /// </summary>
 public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
 {
@@ -80,9 +90,15 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
             results = await FollowAsync(client, negotiations, settings, info, cancellationToken);
         }
 
+        IReadOnlyList<ReleaseResult> releases = [];
+        if (settings.Release)
+        {
+            releases = await ReleaseCommittedAsync(client, results, info, cancellationToken);
+        }
+
         if (settings.Json)
         {
-            await host.JsonOut.WriteLineAsync(ToJson(server, submissions, settings.Follow ? results : null).AsMemory(), cancellationToken);
+            await host.JsonOut.WriteLineAsync(ToJson(server, submissions, settings.Follow ? results : null, settings.Release ? releases : null).AsMemory(), cancellationToken);
         }
         else if (settings.Follow)
         {
@@ -90,7 +106,36 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
             host.Out.Write(NegotiationTables.Summary(SummaryRows(submissions, results)));
         }
 
-        return ExitCodes.ForSubmission(rejected, results.Select(result => result.Outcome));
+        var exitCode = ExitCodes.ForSubmission(rejected, results.Select(result => result.Outcome));
+        return exitCode == ExitCodes.Success && !releases.All(ReleaseLines.Succeeded) ? ExitCodes.Failure : exitCode;
+    }
+
+    /// <summary>
+    /// Releases every committed allocation among <paramref name="results"/>, printing one line each.
+    /// A release the server rejects is reported, and the others go on.
+    /// </summary>
+    private static async Task<IReadOnlyList<ReleaseResult>> ReleaseCommittedAsync(
+        NegotiatorClient client, IReadOnlyList<FollowResult> results, IAnsiConsole info, CancellationToken cancellationToken)
+    {
+        var committed = results.Where(result => result.Outcome == FollowOutcome.Committed).ToList();
+        if (committed.Count == 0)
+        {
+            return [];
+        }
+
+        info.WriteLine();
+        var noun = committed.Count == 1 ? "allocation" : "allocations";
+        info.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Releasing {committed.Count} committed {noun}:"));
+
+        var releases = new List<ReleaseResult>();
+        foreach (var result in committed)
+        {
+            var release = await client.ReleaseAsync(result.Id, cancellationToken);
+            releases.Add(release);
+            ReleaseCommand.WriteLine(info, release);
+        }
+
+        return releases;
     }
 
     private static IReadOnlyList<DefinitionFile> FindFiles(string[] paths)
@@ -213,7 +258,7 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
     /// Builds the <c>--json</c> document: each file with the HTTP status and the server's response
     /// body, and with <c>--follow</c> the outcome and last server view of each negotiation.
     /// </summary>
-    private static string ToJson(Uri server, IEnumerable<Submission> submissions, IReadOnlyList<FollowResult>? results)
+    private static string ToJson(Uri server, IEnumerable<Submission> submissions, IReadOnlyList<FollowResult>? results, IReadOnlyList<ReleaseResult>? releases)
     {
         var files = new JsonArray();
         foreach (var submission in submissions)
@@ -244,6 +289,11 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
             }
 
             document["results"] = outcomes;
+        }
+
+        if (releases is not null)
+        {
+            document["releases"] = ReleaseCommand.ToJsonArray(releases);
         }
 
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

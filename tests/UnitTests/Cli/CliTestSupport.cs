@@ -44,6 +44,7 @@ internal sealed class FakeNegotiator : HttpMessageHandler
 {
     private readonly Dictionary<string, (HttpStatusCode Status, string Body)> submissions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<string>> views = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (HttpStatusCode Status, string Body)> releases = new(StringComparer.Ordinal);
 
     public List<HttpRequestMessage> Requests { get; } = [];
 
@@ -72,6 +73,13 @@ internal sealed class FakeNegotiator : HttpMessageHandler
         return this;
     }
 
+    /// <summary>Prepares the answer to <c>POST /negotiation/{id}/release</c>; an id without one gets a 404.</summary>
+    public FakeNegotiator Releases(string id, HttpStatusCode status, string body)
+    {
+        releases[id] = (status, body);
+        return this;
+    }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Requests.Add(request);
@@ -84,6 +92,14 @@ internal sealed class FakeNegotiator : HttpMessageHandler
             var (status, body) = submissions[source];
             var mediaType = status == HttpStatusCode.Accepted ? "application/json" : "application/problem+json";
             return Respond(status, body, mediaType);
+        }
+
+        if (request.Method == HttpMethod.Post && path.StartsWith("/negotiation/", StringComparison.Ordinal) && path.EndsWith("/release", StringComparison.Ordinal))
+        {
+            var id = path["/negotiation/".Length..^"/release".Length];
+            return releases.TryGetValue(id, out var release)
+                ? Respond(release.Status, release.Body, release.Status == HttpStatusCode.OK ? "application/json" : "application/problem+json")
+                : Respond(HttpStatusCode.NotFound, $$"""{"title":"Negotiation not found","status":404,"detail":"No negotiation has the id {{id}}."}""", "application/problem+json");
         }
 
         if (request.Method == HttpMethod.Get && path.StartsWith("/negotiation/", StringComparison.Ordinal))
