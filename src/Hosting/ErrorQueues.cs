@@ -51,7 +51,9 @@ public sealed class ErrorQueues(IOptions<RabbitMqOptions> options, ILogger<Error
 
     /// <summary>
     /// Moves up to <paramref name="limit"/> messages from the error queue of <paramref name="endpoint"/>
-    /// back to the endpoint and returns how many it moved and how many are left.
+    /// back to the endpoint and returns how many it moved and how many are left. It takes no more messages
+    /// than the queue held when it started and replays each message id once, so that a message that fails
+    /// again and returns to the queue during the call is not replayed again.
     /// </summary>
     public async Task<ErrorReplay> ReplayAsync(string endpoint, int limit, CancellationToken cancellationToken)
     {
@@ -65,9 +67,23 @@ public sealed class ErrorQueues(IOptions<RabbitMqOptions> options, ILogger<Error
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
 
+        var waiting = await CountAsync(channel, errorQueue, cancellationToken) ?? 0;
+        var replayedIds = new HashSet<string>(StringComparer.Ordinal);
+        var returned = new List<ulong>();
         var replayed = 0;
-        while (replayed < limit && await channel.BasicGetAsync(errorQueue, autoAck: false, cancellationToken) is { } message)
+        var taken = 0L;
+        while (replayed < limit && taken < waiting && await channel.BasicGetAsync(errorQueue, autoAck: false, cancellationToken) is { } message)
         {
+            taken++;
+
+            // A message replayed earlier in this call that failed again stays unacknowledged until the end,
+            // so that the next read returns the message behind it.
+            if (message.BasicProperties.MessageId is { } messageId && !replayedIds.Add(messageId))
+            {
+                returned.Add(message.DeliveryTag);
+                continue;
+            }
+
             var properties = new BasicProperties(message.BasicProperties)
             {
                 Headers = WithoutFaultHeaders(message.BasicProperties.Headers),
@@ -82,6 +98,11 @@ public sealed class ErrorQueues(IOptions<RabbitMqOptions> options, ILogger<Error
                 "Replayed message {MessageId} from {ErrorQueue} to {Endpoint}; it had failed with {ExceptionType}: {Reason}",
                 message.BasicProperties.MessageId, errorQueue, endpoint,
                 HeaderText(message.BasicProperties.Headers, "MT-Fault-ExceptionType"), HeaderText(message.BasicProperties.Headers, "MT-Fault-Message"));
+        }
+
+        foreach (var deliveryTag in returned)
+        {
+            await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, cancellationToken);
         }
 
         var remaining = await CountAsync(channel, errorQueue, cancellationToken);

@@ -29,7 +29,8 @@ public static class NegotiationEventFeed
                 "Sends every stored event of the negotiation, oldest first, then each new event as it is appended, and " +
                 "ends after AllocationCommitted or NegotiationFailed. Each message has the event type as 'event', the " +
                 "stream version as 'id', and as 'data' a JSON object with version, type, timestamp and the event in " +
-                "'data'. A client that reconnects with Last-Event-ID gets only the events after that version.")
+                "'data'. A client that reconnects with Last-Event-ID gets only the events after that version; when the " +
+                "negotiation had ended by then, the stream ends after the events stored so far.")
             .Produces<StreamedEvent>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesValidationProblem();
@@ -68,12 +69,34 @@ public static class NegotiationEventFeed
         }
 
         var polling = TimeSpan.FromMilliseconds(api.Value.EventStreamPollingMilliseconds);
-        return TypedResults.ServerSentEvents(ReadAsync(store, negotiationId, after, polling, json.Value.SerializerOptions, cancellationToken));
+        var events = ReadAsync(store, negotiationId, after, polling, json.Value.SerializerOptions, cancellationToken);
+        return TypedResults.ServerSentEvents(AfterHeadersAsync(request.HttpContext.Response, events, cancellationToken));
     }
 
     /// <summary>
+    /// Sends the response headers before the first event, so that a client waiting for a negotiation's next
+    /// event knows at once that its request was accepted.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<string>> AfterHeadersAsync(
+        HttpResponse response,
+        IAsyncEnumerable<SseItem<string>> events,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The result has set the headers by the time it asks for the first event.
+        await response.Body.FlushAsync(cancellationToken);
+        await foreach (var item in events.WithCancellation(cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>Returns whether <paramref name="data"/> is an event that ends a negotiation.</summary>
+    internal static bool IsFinal(object data) => data is AllocationCommitted or NegotiationFailed;
+
+    /// <summary>
     /// Yields the stream's events after version <paramref name="after"/>, reading it again every
-    /// <paramref name="polling"/> until a final event or the client's disconnection.
+    /// <paramref name="polling"/> until a final event or the client's disconnection. When the final event
+    /// is at or before <paramref name="after"/>, it yields the events stored after that version and ends.
     /// </summary>
     internal static async IAsyncEnumerable<SseItem<string>> ReadAsync(
         IDocumentStore store,
@@ -83,6 +106,16 @@ public static class NegotiationEventFeed
         JsonSerializerOptions json,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // A client that reconnects with the id of the final event, or a later one, must not wait for events
+        // that never come. Version 0 would read the whole stream, hence the check on after.
+        var ended = false;
+        if (after > 0)
+        {
+            await using var session = store.QuerySession();
+            var sent = await session.Events.FetchStreamAsync(negotiationId, version: after, token: cancellationToken);
+            ended = sent.Any(@event => IsFinal(@event.Data));
+        }
+
         var version = after;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -101,10 +134,15 @@ public static class NegotiationEventFeed
                     EventId = @event.Version.ToString(CultureInfo.InvariantCulture),
                 };
 
-                if (@event.Data is AllocationCommitted or NegotiationFailed)
+                if (IsFinal(@event.Data))
                 {
                     yield break;
                 }
+            }
+
+            if (ended)
+            {
+                yield break;
             }
 
 #pragma warning disable MA0026 // A known shortcoming, kept visible where it sits.

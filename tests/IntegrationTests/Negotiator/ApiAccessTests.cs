@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
+using EventShadow.Contracts;
 using EventShadow.IntegrationTests.Infrastructure;
 using EventShadow.Negotiator;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +17,7 @@ namespace EventShadow.IntegrationTests.Negotiator;
 
 /// <summary>
 /// API keys, scopes and the rate limit on the Negotiator's HTTP API, and the event stream's answers to
-/// bad requests. Only the Negotiator runs, so negotiations stop at their first proposal.
+/// bad requests and to clients that resume it. Only the Negotiator runs, so negotiations stop at their first proposal.
 /// </summary>
 [SuppressMessage("Reliability", "CA1001", Justification = "xunit 2 disposes test classes through IAsyncLifetime.DisposeAsync.")]
 public sealed class ApiAccessTests : IAsyncLifetime
@@ -203,8 +204,79 @@ public sealed class ApiAccessTests : IAsyncLifetime
         Assert.Equal(id, data.RootElement.GetProperty("data").GetProperty("negotiationId").GetGuid());
     }
 
-    /// <summary>Reads <paramref name="count"/> events of the negotiation's stream, which stays open after them.</summary>
-    private static async Task<List<SseItem<string>>> ReadEventsAsync(HttpClient client, Guid id, string? lastEventId, int count)
+    [Theory]
+    [InlineData("1", new[] { "2", "3" })]
+    [InlineData("3", new string[0])]
+    [InlineData("100", new string[0])]
+    public async Task Event_stream_ends_when_resumed_after_commit(string lastEventId, string[] expected)
+    {
+        var id = Guid.NewGuid();
+        var allocation = new ResourceAllocation(250, 128);
+        var now = DateTimeOffset.UtcNow;
+        await using (var eventStore = new EventStoreProbe(infrastructure.Schema))
+        {
+            await eventStore.AppendAsync(
+                id,
+                new AllocationCommitted(id, 1, allocation, now),
+                new ShadowReleased(id, 1, "shadow-1", allocation, now.AddMinutes(-1), now),
+                new ShadowReleased(id, 1, "shadow-2", allocation, now.AddMinutes(-1), now));
+        }
+
+        using var client = TestServices.CreateApiClient(address);
+        var items = await ReadEventsAsync(client, id, lastEventId, count: null);
+
+        Assert.Equal(expected, items.Select(item => item.EventId));
+    }
+
+    [Fact]
+    public async Task Event_stream_ends_when_resumed_after_failure()
+    {
+        var id = Guid.NewGuid();
+        await using (var eventStore = new EventStoreProbe(infrastructure.Schema))
+        {
+            await eventStore.AppendAsync(id, new NegotiationFailed(id, 1, "No pool has room for the task.", DateTimeOffset.UtcNow));
+        }
+
+        using var client = TestServices.CreateApiClient(address);
+        var items = await ReadEventsAsync(client, id, lastEventId: "5", count: null);
+
+        Assert.Empty(items);
+    }
+
+    [Fact]
+    public async Task Event_stream_headers_precede_next_event()
+    {
+        var id = Guid.NewGuid();
+        var allocation = new ResourceAllocation(250, 128);
+        var now = DateTimeOffset.UtcNow;
+        await using var eventStore = new EventStoreProbe(infrastructure.Schema);
+        await eventStore.AppendAsync(id, new ShadowReleased(id, 1, "shadow-1", allocation, now.AddMinutes(-1), now));
+
+        using var client = TestServices.CreateApiClient(address);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await SendEventStreamRequestAsync(client, id, "1", timeout.Token);
+
+        // The headers arrived before any event after version 1 existed. The commit then ends the stream.
+        await eventStore.AppendAsync(id, new AllocationCommitted(id, 1, allocation, now));
+        var items = await ReadItemsAsync(response, count: null, timeout.Token);
+
+        Assert.Equal(["2"], items.Select(item => item.EventId));
+        Assert.Equal(nameof(AllocationCommitted), items[0].EventType);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="count"/> events of the negotiation's stream, which stays open after them, or with
+    /// a null count every event until the server ends the stream.
+    /// </summary>
+    private static async Task<List<SseItem<string>>> ReadEventsAsync(HttpClient client, Guid id, string? lastEventId, int? count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await SendEventStreamRequestAsync(client, id, lastEventId, timeout.Token);
+        return await ReadItemsAsync(response, count, timeout.Token);
+    }
+
+    /// <summary>Requests the negotiation's event stream and returns once its headers arrived.</summary>
+    private static async Task<HttpResponseMessage> SendEventStreamRequestAsync(HttpClient client, Guid id, string? lastEventId, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/negotiation/{id}/events");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -213,14 +285,17 @@ public sealed class ApiAccessTests : IAsyncLifetime
             request.Headers.Add("Last-Event-ID", lastEventId);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return response;
+    }
 
+    private static async Task<List<SseItem<string>>> ReadItemsAsync(HttpResponseMessage response, int? count, CancellationToken cancellationToken)
+    {
         var items = new List<SseItem<string>>();
-        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-        await foreach (var item in SseParser.Create(body).EnumerateAsync(timeout.Token))
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken))
         {
             items.Add(item);
             if (items.Count == count)

@@ -87,6 +87,29 @@ public sealed class ErrorQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Failing_message_replayed_once_per_call()
+    {
+        var oversized = Redis + "\n# " + new string('x', 5000) + "\n";
+        using var api = await StartNegotiatorAsync(maxDefinitionBytes: 4096);
+        await using (var bus = await TestBus.StartAsync(infrastructure.RabbitMq))
+        {
+            await bus.PublishAsync(new SubmitPartialTask(Guid.NewGuid(), oversized, "large.yaml"), Guid.NewGuid());
+        }
+
+        await WaitForErrorsAsync(api, expected: 1);
+
+        // The cause is not fixed: the message fails at once again and returns to the error queue while
+        // the replay still runs, which must not take it a second time.
+        using var response = await api.PostAsync(new Uri($"/errors/{Endpoint}/replay?limit=100", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var replay = await response.Content.ReadFromJsonAsync<ErrorReplay>(RunningSystem.Json);
+        Assert.Equal(1, replay!.Replayed);
+        var failedAgain = await WaitForErrorsAsync(api, expected: 1);
+        Assert.Equal(1, Assert.Single(failedAgain.Samples).Replayed);
+    }
+
+    [Fact]
     public async Task Replay_rejects_unknown_endpoint_and_bad_limit()
     {
         using var api = await StartNegotiatorAsync(maxDefinitionBytes: 4096);
