@@ -87,7 +87,7 @@ public static class NegotiatorApplication
         app.MapServiceHealthChecks();
         app.MapErrorQueueEndpoints();
 
-        // The API's description holds no data, so it can be read before a key is configured.
+        // The API's description contains no data, so it can be read before a key is configured.
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
         app.MapNegotiationEndpoints();

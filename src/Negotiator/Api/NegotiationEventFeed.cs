@@ -75,14 +75,14 @@ public static class NegotiationEventFeed
 
     /// <summary>
     /// Sends the response headers before the first event, so that a client waiting for a negotiation's next
-    /// event knows at once that its request was accepted.
+    /// event sees at once that its request was accepted.
     /// </summary>
     private static async IAsyncEnumerable<SseItem<string>> AfterHeadersAsync(
         HttpResponse response,
         IAsyncEnumerable<SseItem<string>> events,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // The result has set the headers by the time it asks for the first event.
+        // The result has set the headers by the time it requests the first event.
         await response.Body.FlushAsync(cancellationToken);
         await foreach (var item in events.WithCancellation(cancellationToken))
         {

@@ -16,8 +16,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EventShadow.IntegrationTests.Negotiator;
 
 /// <summary>
-/// API keys, scopes and the rate limit on the Negotiator's HTTP API, and the event stream's answers to
-/// bad requests and to clients that resume it. Only the Negotiator runs, so negotiations stop at their first proposal.
+/// API keys, scopes and the rate limit on the Negotiator's HTTP API, and the event stream's responses
+/// to bad requests and to clients that resume it. Only the Negotiator runs, so negotiations stop at
+/// their first proposal.
 /// </summary>
 [SuppressMessage("Reliability", "CA1001", Justification = "xunit 2 disposes test classes through IAsyncLifetime.DisposeAsync.")]
 public sealed class ApiAccessTests : IAsyncLifetime

@@ -122,7 +122,7 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.False(committed.WithoutTrial);
     }
 
-    /// <summary>Waits until the asynchronous usage history holds the workload's validated runs.</summary>
+    /// <summary>Waits until the asynchronous usage history contains the workload's validated runs.</summary>
     private async Task WaitForValidatedRunsAsync(ContainerSpec container, int runs)
     {
         var store = negotiator.Services.GetRequiredService<IDocumentStore>();

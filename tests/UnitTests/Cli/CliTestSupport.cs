@@ -73,7 +73,7 @@ internal sealed class FakeNegotiator : HttpMessageHandler
         return this;
     }
 
-    /// <summary>Prepares the answer to <c>POST /negotiation/{id}/release</c>; an id without one gets a 404.</summary>
+    /// <summary>Sets the response to <c>POST /negotiation/{id}/release</c>. An id without one gets a 404.</summary>
     public FakeNegotiator Releases(string id, HttpStatusCode status, string body)
     {
         releases[id] = (status, body);
