@@ -147,6 +147,9 @@ public sealed class ConfigureShadowConsumer(
             try
             {
                 var claim = await containers.ClaimWarmAsync(warm.ShadowId, request, cancellationToken);
+
+                // Until the engine shows the rename, the shadow still looks warm and stays taken.
+                await claim.EngineUpdate;
                 return (claim with { IdleSince = warm.CreatedAt }, null);
             }
             catch (ShadowUnavailableException ex)

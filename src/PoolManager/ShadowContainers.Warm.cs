@@ -41,12 +41,16 @@ public sealed record WarmShadowRequest(WorkloadProfile Profile, ShadowWorkload W
 /// </summary>
 public sealed partial class ShadowContainers : IDisposable
 {
-    private static readonly string[] DefaultCgroupMemoryFolders = ["/sys/fs/cgroup/memory/docker", "/sys/fs/cgroup/memory/system.slice"];
-
     /// <summary>The waiting <see cref="WorkloadLauncher"/> of each warm shadow this process created, by container id.</summary>
     private readonly ConcurrentDictionary<string, (string ExecId, MultiplexedStream Input)> launchers = new(StringComparer.Ordinal);
 
+    private ShadowCgroups? cgroupFiles;
+
     private int cgroupResetFailures;
+
+    private int cgroupLimitFailures;
+
+    private ShadowCgroups Cgroups => cgroupFiles ??= new([.. options.Value.CgroupMemoryFolders], [.. options.Value.CgroupCpuFolders]);
 
     /// <summary>
     /// Lists every shadow of <paramref name="pool"/> on this Docker host, warm or claimed, in any state.
@@ -140,11 +144,19 @@ public sealed partial class ShadowContainers : IDisposable
         await InspectOrNullAsync(containerId, cancellationToken) is { } container && ShadowLabels.IsWarmName(container.Name ?? "");
 
     /// <summary>
-    /// Claims the warm shadow <paramref name="warmShadowId"/> for the request's attempt: renames it to the
-    /// attempt's name, unpauses it, applies the allocation with a live update, resets its peak memory
-    /// counter and starts the workload with the manifest's environment, through the shadow's waiting
-    /// launcher when this process has it and through a fresh exec otherwise.
+    /// Claims the warm shadow <paramref name="warmShadowId"/> for the request's attempt: applies the
+    /// allocation, resets its peak memory counter, unpauses it, starts the workload with the manifest's
+    /// environment (through the shadow's waiting launcher when this process has it, through a fresh exec
+    /// otherwise) and renames it to the attempt's name.
     /// </summary>
+    /// <remarks>
+    /// The allocation is written into the paused shadow's cgroup files, so the workload starts under its
+    /// limits without waiting for the engine's live update, and the workload's command waits in the
+    /// launcher's input for the unpause. The method returns once the workload runs; the rename and the
+    /// engine's record of the allocation follow, and the claim's <see cref="ShadowClaim.EngineUpdate"/>
+    /// completes with them. Where the cgroup files cannot be written, the workload starts only after
+    /// the engine's update.
+    /// </remarks>
     /// <exception cref="ShadowUnavailableException">
     /// The shadow could not be claimed or run the workload. It is removed, so that the caller can start
     /// the attempt cold under the same name.
@@ -153,19 +165,40 @@ public sealed partial class ShadowContainers : IDisposable
     {
         var name = ShadowLabels.ContainerName(request.NegotiationId, request.Attempt);
         var claimedAt = time.GetUtcNow();
+        var hasLauncher = launchers.TryRemove(warmShadowId, out var launcher);
         try
         {
-            // The rename is the claim: a PoolManager that restarts finds the attempt in the name.
-            // The engine calls are independent; each costs milliseconds, so they run together.
-            await Task.WhenAll(
-                docker.Containers.RenameContainerAsync(warmShadowId, new ContainerRenameParameters { NewName = name }, cancellationToken),
-                docker.Containers.UnpauseContainerAsync(warmShadowId, cancellationToken),
-                ApplyAllocationAsync(warmShadowId, request, cancellationToken),
-                request.Workload.NeedsNetwork ? JoinInternalNetworkAsync(warmShadowId, cancellationToken) : Task.CompletedTask);
+            // While the shadow is paused nothing in it runs or allocates, so its limits and peak counter
+            // are set first, straight in its cgroup.
+            var (memoryBytes, nanoCpus) = await LimitsOfAsync(request, cancellationToken);
+            var limitsInKernel = ApplyLimitsThroughCgroups(warmShadowId, memoryBytes, nanoCpus);
             ResetPeakMemory(warmShadowId);
-            var execId = await StartThroughLauncherAsync(warmShadowId, request, cancellationToken)
-                ?? await StartWorkloadAsync(warmShadowId, request, cancellationToken);
-            return new ShadowClaim(warmShadowId, name, request.Workload.Image, ColdStart: false, claimedAt, execId);
+
+            // The engine calls are independent; each costs milliseconds, so they run together.
+            var unpause = docker.Containers.UnpauseContainerAsync(warmShadowId, cancellationToken);
+            var network = request.Workload.NeedsNetwork ? JoinInternalNetworkAsync(warmShadowId, cancellationToken) : Task.CompletedTask;
+            var engineLimits = limitsInKernel ? Task.CompletedTask : ApplyAllocationAsync(warmShadowId, request, cancellationToken);
+            var launcherRuns = hasLauncher ? IsExecRunningAsync(launcher.ExecId, cancellationToken) : Task.FromResult(false);
+
+            // With its limits in force and no network to wait for, the workload's line can wait in the
+            // paused launcher's input: the launcher reads it the moment the unpause lets it run.
+            var earlyHandOver = hasLauncher && limitsInKernel && !request.Workload.NeedsNetwork
+                ? StartThroughLauncherAsync(warmShadowId, launcher, request, cancellationToken)
+                : null;
+            await Task.WhenAll(unpause, network, engineLimits, launcherRuns);
+
+            var handedOver = earlyHandOver is null ? null : await earlyHandOver;
+            string? execId = null;
+            if (await launcherRuns)
+            {
+                execId = earlyHandOver is null ? await StartThroughLauncherAsync(warmShadowId, launcher, request, cancellationToken) : handedOver;
+            }
+
+            execId ??= await StartWorkloadAsync(warmShadowId, request, cancellationToken);
+            return new ShadowClaim(warmShadowId, name, request.Workload.Image, ColdStart: false, claimedAt, execId)
+            {
+                EngineUpdate = RecordClaimAsync(warmShadowId, name, request, allocationRecorded: !limitsInKernel),
+            };
         }
         catch (Exception ex) when (ex is DockerApiException or ShadowUnavailableException)
         {
@@ -176,6 +209,40 @@ public sealed partial class ShadowContainers : IDisposable
             await RemoveAsync(warmShadowId, CancellationToken.None);
             var reason = ex is DockerApiException docker ? DockerErrors.MessageOf(docker) : ex.Message;
             throw new ShadowUnavailableException($"warm shadow {warmShadowId} could not be claimed: {reason}", ex);
+        }
+        finally
+        {
+            if (hasLauncher)
+            {
+                launcher.Input.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records a warm claim in the engine: renames the shadow to the attempt's name, which is what a
+    /// restarted PoolManager finds the claim by, and records the allocation unless the engine applied it.
+    /// Until the rename a crash leaves a running shadow with a warm name, which the pool's sizer and
+    /// reaper remove because a waiting warm shadow is always paused.
+    /// </summary>
+    /// <exception cref="ShadowUnavailableException">The engine refused; the shadow is removed.</exception>
+    private async Task RecordClaimAsync(string shadowId, string name, ShadowRequest request, bool allocationRecorded)
+    {
+        try
+        {
+            await Task.WhenAll(
+                docker.Containers.RenameContainerAsync(shadowId, new ContainerRenameParameters { NewName = name }, CancellationToken.None),
+                allocationRecorded ? Task.CompletedTask : ApplyAllocationAsync(shadowId, request, CancellationToken.None));
+        }
+        catch (Exception ex) when (ex is DockerApiException or ShadowUnavailableException)
+        {
+            logger.LogWarning(
+                ex,
+                "The Docker engine did not record the claim of warm shadow {ShadowId} for negotiation {NegotiationId} attempt {Attempt}; removing it",
+                shadowId, request.NegotiationId, request.Attempt);
+            await RemoveAsync(shadowId, CancellationToken.None);
+            var reason = ex is DockerApiException docker ? DockerErrors.MessageOf(docker) : ex.Message;
+            throw new ShadowUnavailableException($"warm shadow {shadowId} could not be claimed: {reason}", ex);
         }
     }
 
@@ -215,34 +282,40 @@ public sealed partial class ShadowContainers : IDisposable
     }
 
     /// <summary>
-    /// Hands the workload to the shadow's waiting launcher and returns the launcher's exec id; null when
-    /// this process has no live launcher for the shadow or the workload cannot pass through one.
+    /// Hands the workload to the shadow's running launcher and returns the launcher's exec id; null when
+    /// the workload cannot pass through a launcher.
     /// </summary>
-    private async Task<string?> StartThroughLauncherAsync(string containerId, ShadowRequest request, CancellationToken cancellationToken)
+    private async Task<string?> StartThroughLauncherAsync(
+        string containerId, (string ExecId, MultiplexedStream Input) launcher, ShadowRequest request, CancellationToken cancellationToken)
     {
-        if (!launchers.TryRemove(containerId, out var launcher))
+        var line = WorkloadLauncher.InputLine(request.Workload.Command, request.Workload.Environment);
+        if (line is null)
         {
             return null;
         }
 
-        using (launcher.Input)
+        var bytes = Encoding.UTF8.GetBytes(line);
+        try
         {
-            var line = WorkloadLauncher.InputLine(request.Workload.Command, request.Workload.Environment);
-            if (line is null || !(await docker.Exec.InspectContainerExecAsync(launcher.ExecId, cancellationToken)).Running)
-            {
-                return null;
-            }
-
-            var bytes = Encoding.UTF8.GetBytes(line);
             await launcher.Input.WriteAsync(bytes, 0, bytes.Length, cancellationToken);
             launcher.Input.CloseWrite();
         }
+        catch (IOException ex)
+        {
+            logger.LogWarning(
+                "Launcher exec {LauncherExecId} of warm shadow {ShadowId} did not take the workload ({Error}); starting it with a new exec",
+                launcher.ExecId, containerId, ex.Message);
+            return null;
+        }
 
         logger.LogInformation(
-            "Started workload {Command} through launcher exec {WorkloadExecId} in warm shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}",
+            "Handed workload {Command} to launcher exec {WorkloadExecId} in warm shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}",
             request.Workload.Command, launcher.ExecId, containerId, request.NegotiationId, request.Attempt);
         return launcher.ExecId;
     }
+
+    private async Task<bool> IsExecRunningAsync(string execId, CancellationToken cancellationToken) =>
+        (await docker.Exec.InspectContainerExecAsync(execId, cancellationToken)).Running;
 
     private void DropLauncher(string containerId)
     {
@@ -258,8 +331,7 @@ public sealed partial class ShadowContainers : IDisposable
     /// </summary>
     private async Task ApplyAllocationAsync(string containerId, ShadowRequest request, CancellationToken cancellationToken)
     {
-        var memoryBytes = request.Allocation.MemoryMiB * BytesPerMiB;
-        var hostNanoCpus = await HostNanoCpusAsync(cancellationToken);
+        var (memoryBytes, nanoCpus) = await LimitsOfAsync(request, cancellationToken);
         try
         {
             await docker.Containers.UpdateContainerAsync(
@@ -268,7 +340,7 @@ public sealed partial class ShadowContainers : IDisposable
                 {
                     Memory = memoryBytes,
                     MemorySwap = memoryBytes,
-                    NanoCPUs = Math.Min(request.Allocation.CpuMillicores * NanoCpusPerMillicore, hostNanoCpus),
+                    NanoCPUs = nanoCpus,
                 },
                 cancellationToken);
         }
@@ -281,47 +353,46 @@ public sealed partial class ShadowContainers : IDisposable
 
     /// <summary>
     /// Resets the shadow's peak memory counter (cgroup v1 <c>memory.max_usage_in_bytes</c>) from the host,
-    /// so that the Validator's peak covers the workload and not the idle wait. Needs root on the Docker
-    /// host; where the file is missing or not writable the counter keeps the idle process's usage, which
-    /// is a few hundred KiB for <c>sleep</c> under tini, and a warning is logged once.
+    /// so that the Validator's peak covers the workload and not the idle wait. Where that fails the
+    /// counter keeps the idle process's usage, which is a few hundred KiB for <c>sleep</c> under tini,
+    /// and a warning is logged once.
     /// </summary>
     private void ResetPeakMemory(string containerId)
     {
-        var folders = options.Value.CgroupMemoryFolders.Count > 0 ? options.Value.CgroupMemoryFolders : (IList<string>)DefaultCgroupMemoryFolders;
-        foreach (var folder in folders)
-        {
-            foreach (var candidate in (string[])[Path.Combine(folder, containerId), Path.Combine(folder, $"docker-{containerId}.scope")])
-            {
-                var file = Path.Combine(candidate, "memory.max_usage_in_bytes");
-                if (!File.Exists(file))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    File.WriteAllText(file, "0");
-                    return;
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    LogResetFailure(containerId, ex.Message);
-                    return;
-                }
-            }
-        }
-
-        LogResetFailure(containerId, $"no memory.max_usage_in_bytes under {string.Join(", ", folders)}");
-    }
-
-    private void LogResetFailure(string containerId, string error)
-    {
-        if (Interlocked.Increment(ref cgroupResetFailures) == 1)
+        if (Cgroups.ResetPeakMemory(containerId) is { } error && Interlocked.Increment(ref cgroupResetFailures) == 1)
         {
             logger.LogWarning(
                 "Could not reset the peak memory counter of claimed warm shadow {ShadowId} ({Error}); peaks of warm shadows include their idle process. Run the PoolManager as root on the Docker host or set Shadows:CgroupMemoryFolders",
                 containerId, error);
         }
+    }
+
+    /// <summary>
+    /// Writes the limits into the shadow's cgroup files. Returns false, and logs why once, where that is
+    /// not possible; the caller then waits for the engine's live update.
+    /// </summary>
+    private bool ApplyLimitsThroughCgroups(string containerId, long memoryBytes, long nanoCpus)
+    {
+        if (Cgroups.ApplyLimits(containerId, memoryBytes, nanoCpus) is not { } error)
+        {
+            return true;
+        }
+
+        if (Interlocked.Increment(ref cgroupLimitFailures) == 1)
+        {
+            logger.LogWarning(
+                "Could not write the allocation into the cgroup of warm shadow {ShadowId} ({Error}); claims of warm shadows wait for the Docker engine's live update, which takes tens of milliseconds longer. Run the PoolManager as root on the Docker host, or set Shadows:CgroupMemoryFolders and Shadows:CgroupCpuFolders",
+                containerId, error);
+        }
+
+        return false;
+    }
+
+    /// <summary>Returns the request's memory in bytes and its CPU in nano-CPUs, capped at the host's CPUs.</summary>
+    private async Task<(long MemoryBytes, long NanoCpus)> LimitsOfAsync(ShadowRequest request, CancellationToken cancellationToken)
+    {
+        var hostNanoCpus = await HostNanoCpusAsync(cancellationToken);
+        return (request.Allocation.MemoryMiB * BytesPerMiB, Math.Min(request.Allocation.CpuMillicores * NanoCpusPerMillicore, hostNanoCpus));
     }
 
     /// <summary>

@@ -34,7 +34,16 @@ public sealed record ShadowClaim(
     bool ColdStart,
     DateTimeOffset ClaimedAt,
     string WorkloadExecId,
-    DateTimeOffset? IdleSince = null);
+    DateTimeOffset? IdleSince = null)
+{
+    /// <summary>
+    /// Completes when the Docker engine's record of the container shows the claim: the attempt's name and
+    /// the allocation. A warm claim starts the workload under its limits first and lets the engine catch
+    /// up afterwards; wait for this before the claim is recorded or given up. Faults with
+    /// <see cref="ShadowUnavailableException"/>, after removing the shadow, when the engine refuses.
+    /// </summary>
+    public Task EngineUpdate { get; init; } = Task.CompletedTask;
+}
 
 /// <summary>
 /// A shadow container as its labels, name and host configuration describe it.

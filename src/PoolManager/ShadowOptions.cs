@@ -84,10 +84,16 @@ public sealed class ShadowOptions
 
     /// <summary>
     /// Folders under which the Docker host's cgroup v1 memory controller keeps each container's
-    /// cgroup, tried in order. A claim resets the warm shadow's peak memory counter there, so that the
-    /// Validator measures the workload only.
+    /// cgroup, tried in order; empty for Docker's defaults. A claim writes the warm shadow's memory
+    /// limit there and resets its peak memory counter, so that the Validator measures the workload only.
     /// </summary>
     public IList<string> CgroupMemoryFolders { get; } = new List<string>();
+
+    /// <summary>
+    /// Folders under which the Docker host's cgroup v1 CPU controller keeps each container's cgroup,
+    /// tried in order; empty for Docker's defaults. A claim writes the warm shadow's CPU quota there.
+    /// </summary>
+    public IList<string> CgroupCpuFolders { get; } = new List<string>();
 }
 
 /// <summary>
