@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Compact;
 
 namespace EventShadow.Hosting;
@@ -23,7 +24,8 @@ public static class ServiceLogging
             logger
                 .ReadFrom.Configuration(configuration)
                 .Enrich.FromLogContext()
-                .Enrich.WithProperty("Service", serviceName);
+                .Enrich.WithProperty("Service", serviceName)
+                .Filter.ByExcluding(IsRetriedConflict);
 
             if (json)
             {
@@ -35,4 +37,15 @@ public static class ServiceLogging
             }
         });
     }
+
+    /// <summary>
+    /// Returns whether the event is MassTransit's warning that it will retry a message after a write
+    /// conflict between concurrent writers. The retry resolves such conflicts, and
+    /// <see cref="MartenFailureLogger"/> already records each one at Debug, so the warning and its stack
+    /// trace would only alarm an operator.
+    /// </summary>
+    public static bool IsRetriedConflict(LogEvent logEvent) =>
+        logEvent.Exception is { } exception &&
+        logEvent.MessageTemplate.Text.StartsWith("R-RETRY", StringComparison.Ordinal) &&
+        MartenFailureLogger.IsExpectedConflict(exception);
 }

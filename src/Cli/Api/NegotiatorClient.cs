@@ -44,6 +44,7 @@ public sealed class NegotiatorClient(HttpClient http)
     }
 
     /// <summary>Reads one negotiation, or returns <c>null</c> when the server does not know the id (404).</summary>
+    /// <exception cref="UsageException">The server rejected the id as malformed (400).</exception>
     public async Task<ServerReply<NegotiationView>?> GetNegotiationAsync(string id, CancellationToken cancellationToken)
     {
         var path = "negotiation/" + Uri.EscapeDataString(id);
@@ -54,6 +55,12 @@ public sealed class NegotiatorClient(HttpClient http)
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
+        }
+
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            var problem = ToProblem(response, json);
+            throw new UsageException($"invalid negotiation id '{id}': {problem.Detail ?? problem.Title}");
         }
 
         EnsureSuccess(response, json, path);

@@ -21,7 +21,7 @@ public sealed class ShowSettings : ServerSettings
 
 /// <summary>
 /// <c>show</c>: one negotiation with its attempts, rationale and validation measurements. Exits with
-/// 1 when the negotiation failed or is not found.
+/// 1 when the negotiation failed or is not found, and with 2 when the server rejects the id as malformed.
 /// </summary>
 public sealed class ShowCommand(CliHost host) : AsyncCommand<ShowSettings>
 {

@@ -117,11 +117,13 @@ public static class CostChart
         plot.Title($"{title} - {report.Source}, {period}");
         plot.Axes.Title.Label.FontSize = 18;
         plot.Font.Set("DejaVu Sans");
-        var days = plot.Axes.DateTimeTicksBottom();
-        if (days.TickGenerator is ScottPlot.TickGenerators.DateTimeAutomatic automatic)
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (position, label) in DayTicks(report.Daily.Select(day => day.Key).ToList()))
         {
-            automatic.LabelFormatter = date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            ticks.AddMajor(position, label);
         }
+
+        plot.Axes.Bottom.TickGenerator = ticks;
 
         plot.Axes.Bottom.Label.Text = "UTC day";
         return plot;
@@ -150,6 +152,24 @@ public static class CostChart
 
         plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
         plot.Legend.FontSize = 13;
+    }
+
+    /// <summary>
+    /// Returns one tick per day, or per every few days so that at most <paramref name="maxLabels"/>
+    /// labels fit under the bars. Each tick sits on its day's bar and names that day once. Automatic
+    /// date ticks put several ticks on one day when the report covers a few days.
+    /// </summary>
+    public static IReadOnlyList<(double Position, string Label)> DayTicks(IReadOnlyList<string> days, int maxLabels = 12)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLabels);
+        var step = Math.Max(1, (int)Math.Ceiling(days.Count / (double)maxLabels));
+        var ticks = new List<(double, string)>();
+        for (var index = 0; index < days.Count; index += step)
+        {
+            ticks.Add((Position(days[index]), days[index]));
+        }
+
+        return ticks;
     }
 
     private static double Position(string day) =>

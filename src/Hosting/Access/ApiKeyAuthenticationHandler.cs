@@ -34,6 +34,12 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        if (SendsTwoKeys(Request))
+        {
+            return Task.FromResult(AuthenticateResult.Fail(
+                $"The request sends different API keys in '{HeaderName}' and 'Authorization: Bearer'. Send one key in one of them."));
+        }
+
         var client = keys.Find(presented);
         if (client is null)
         {
@@ -59,7 +65,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var result = await HandleAuthenticateOnceSafeAsync();
         var detail = result.Failure is null
             ? $"This endpoint needs an API key: send it as 'Authorization: Bearer KEY' or '{HeaderName}: KEY'."
-            : "The API key is not valid. Check the key you configured, or ask the operator for one.";
+            : $"{result.Failure.Message} Check the key you configured, or ask the operator for one.";
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append(HeaderNames.WWWAuthenticate, "Bearer");
@@ -100,6 +106,23 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Returns whether the request carries a key in both headers and the two differ. Taking either one
+    /// would hide a client's mistake, such as a stale key in one header.
+    /// </summary>
+    private static bool SendsTwoKeys(HttpRequest request)
+    {
+        var header = request.Headers[HeaderName].FirstOrDefault()?.Trim();
+        var authorization = request.Headers.Authorization.FirstOrDefault();
+        if (string.IsNullOrEmpty(header) || authorization is null || !authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var bearer = authorization[BearerPrefix.Length..].Trim();
+        return bearer.Length > 0 && !string.Equals(bearer, header, StringComparison.Ordinal);
     }
 
     // Written whatever the Accept header contains, so that a client requesting text/event-stream gets the reason too.

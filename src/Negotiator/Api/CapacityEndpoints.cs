@@ -55,7 +55,7 @@ public static class CapacityEndpoints
         if (state.CurrentState != "Committed" || state.Pool is null)
         {
             return TypedResults.Problem(
-                $"Negotiation {negotiationId} is {state.CurrentState}; only a committed allocation can be released.",
+                $"Negotiation {negotiationId} is {StatusOf(state.CurrentState)}; only a committed allocation can be released.",
                 statusCode: StatusCodes.Status409Conflict, title: "Nothing to release");
         }
 
@@ -85,6 +85,13 @@ public static class CapacityEndpoints
 
         return TypedResults.Ok(new ReleaseResponse(negotiationId, state.Pool, AlreadyReleased: false));
     }
+
+    /// <summary>
+    /// Returns the status that <c>GET /negotiation/{id}</c> shows for a saga state. The saga's final
+    /// failure state is named <c>Rejected</c>, which clients know as <see cref="Views.NegotiationStatus.Failed"/>.
+    /// </summary>
+    private static string StatusOf(string sagaState) =>
+        sagaState == nameof(Saga.NegotiationStateMachine.Rejected) ? nameof(Views.NegotiationStatus.Failed) : sagaState;
 }
 
 public sealed record ReleaseResponse(Guid Id, string Pool, bool AlreadyReleased);

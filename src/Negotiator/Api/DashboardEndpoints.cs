@@ -19,14 +19,17 @@ public static class DashboardEndpoints
         ["/ui/dashboard.css"] = ("Dashboard/dashboard.css", "text/css; charset=utf-8"),
     };
 
+    private static readonly string[] PageMethods = [HttpMethods.Get, HttpMethods.Head];
+
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/", () => TypedResults.Redirect("/ui")).AllowAnonymous().ExcludeFromDescription();
+        // HEAD too, so that link checkers and uptime probes get the page's status without a key.
+        endpoints.MapMethods("/", PageMethods, () => TypedResults.Redirect("/ui")).AllowAnonymous().ExcludeFromDescription();
 
         foreach (var (path, (resource, contentType)) in Files)
         {
             var content = ReadResource(resource);
-            endpoints.MapGet(path, (HttpContext context) =>
+            endpoints.MapMethods(path, PageMethods, (HttpContext context) =>
                 {
                     context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
                     context.Response.Headers.XContentTypeOptions = "nosniff";

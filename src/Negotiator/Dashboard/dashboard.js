@@ -104,9 +104,18 @@ function renderCosts(container, report) {
   });
   svg.append(element("svg:text", { x: 0, y: 20 }, `${maximum.toPrecision(3)} ${report.currency}`));
   svg.append(element("svg:text", { x: 0, y: height + 10 }, "0"));
-  svg.append(element("svg:text", { x: 100, y: height + 30 }, days[0].key));
-  if (days.length > 1) {
-    svg.append(element("svg:text", { x: 100 + (days.length - 1) * (barWidth + 4), y: height + 30, "text-anchor": "end" }, days[days.length - 1].key));
+  // A day label is about 80 pixels wide. Where the first and last label would overlap, one label
+  // names both days.
+  const first = days[0].key;
+  const last = days[days.length - 1].key;
+  const lastBarEnd = 100 + (days.length - 1) * (barWidth + 4) + barWidth;
+  if (days.length === 1) {
+    svg.append(element("svg:text", { class: "day-label", x: 100, y: height + 30 }, first));
+  } else if (lastBarEnd - 100 >= 170) {
+    svg.append(element("svg:text", { class: "day-label", x: 100, y: height + 30 }, first));
+    svg.append(element("svg:text", { class: "day-label", x: lastBarEnd, y: height + 30, "text-anchor": "end" }, last));
+  } else {
+    svg.append(element("svg:text", { class: "day-label", x: 100, y: height + 30 }, `${first} to ${last}`));
   }
   container.replaceChildren(svg);
 }

@@ -72,7 +72,7 @@ public sealed class NegotiationSubmitter(
         var tasks = ManifestReader.Read(definition, sourceName, mediaType);
         foreach (var task in tasks)
         {
-            if (ResourceRangeCheck.Problem(task, negotiationOptions.Value) is { } problem)
+            if (ResourceRangeCheck.Problem(task, sourceName, negotiationOptions.Value) is { } problem)
             {
                 throw new ManifestException(new ManifestLocation(sourceName, null, null, null), problem);
             }

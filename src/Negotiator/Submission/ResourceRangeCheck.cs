@@ -10,40 +10,51 @@ namespace EventShadow.Negotiator.Submission;
 /// </summary>
 public static class ResourceRangeCheck
 {
-    /// <summary>Returns why <paramref name="task"/> cannot be negotiated within the configured range, or null when it can.</summary>
-    public static string? Problem(PartialTask task, NegotiationOptions settings)
+    /// <summary>
+    /// Returns why <paramref name="task"/> cannot be negotiated within the configured range, or null when it
+    /// can. The text names the value's place within <paramref name="sourceName"/> without repeating the
+    /// source's name, which the caller's error puts first.
+    /// </summary>
+    public static string? Problem(PartialTask task, string sourceName, NegotiationOptions settings)
     {
         var container = task.Container;
         if (container.Requests.MemoryMiB is { } memoryRequest && memoryRequest > settings.MaxMemoryMiB)
         {
-            return $"{Describe(task, "memory-request", "the memory request")} asks for {memoryRequest} MiB, more than the largest " +
+            return $"{Describe(task, sourceName, "memory-request", "the memory request")} asks for {memoryRequest} MiB, more than the largest " +
                 $"allocation of {settings.MaxMemoryMiB} MiB (Negotiation:MaxMemoryMiB). Lower the request, or raise that setting.";
         }
 
         if (container.Requests.CpuMillicores is { } cpuRequest && cpuRequest > settings.MaxCpuMillicores)
         {
-            return $"{Describe(task, "cpu-request", "the CPU request")} asks for {cpuRequest}m, more than the largest " +
+            return $"{Describe(task, sourceName, "cpu-request", "the CPU request")} asks for {cpuRequest}m, more than the largest " +
                 $"allocation of {settings.MaxCpuMillicores}m (Negotiation:MaxCpuMillicores). Lower the request, or raise that setting.";
         }
 
         if (container.Limits.MemoryMiB is { } memoryLimit && memoryLimit < settings.MinMemoryMiB)
         {
-            return $"{Describe(task, "memory-limit", "the memory limit")} allows {memoryLimit} MiB, less than the smallest " +
+            return $"{Describe(task, sourceName, "memory-limit", "the memory limit")} allows {memoryLimit} MiB, less than the smallest " +
                 $"allocation of {settings.MinMemoryMiB} MiB (Negotiation:MinMemoryMiB). Raise the limit, or lower that setting.";
         }
 
         if (container.Limits.CpuMillicores is { } cpuLimit && cpuLimit < settings.MinCpuMillicores)
         {
-            return $"{Describe(task, "cpu-limit", "the CPU limit")} allows {cpuLimit}m, less than the smallest " +
+            return $"{Describe(task, sourceName, "cpu-limit", "the CPU limit")} allows {cpuLimit}m, less than the smallest " +
                 $"allocation of {settings.MinCpuMillicores}m (Negotiation:MinCpuMillicores). Raise the limit, or lower that setting.";
         }
 
         return null;
     }
 
-    // The hint of the same name records where the value was written: document, path and line.
-    private static string Describe(PartialTask task, string hintName, string fallback) =>
-        task.Hints.FirstOrDefault(hint => hint.Name == hintName) is { } hint
-            ? $"{hint.Value} at {hint.Source}"
-            : $"{fallback} of task {task.Name}";
+    // The hint of the same name records where the value was written: source, document, path and line.
+    private static string Describe(PartialTask task, string sourceName, string hintName, string fallback)
+    {
+        if (task.Hints.FirstOrDefault(hint => hint.Name == hintName) is not { } hint)
+        {
+            return $"{fallback} of task {task.Name}";
+        }
+
+        var prefix = sourceName + ": ";
+        var place = hint.Source.StartsWith(prefix, StringComparison.Ordinal) ? hint.Source[prefix.Length..] : hint.Source;
+        return $"{hint.Value} at {place}";
+    }
 }

@@ -166,6 +166,10 @@ public sealed class IntegrationSurfaceTests(RunningSystem system) : IClassFixtur
         Assert.Contains(committedMemory, value => value > 0);
         var costs = await page.Locator("#cost-chart rect.cost-bar").EvaluateAllAsync<double[]>("bars => bars.map(bar => Number(bar.dataset.cost))");
         Assert.Contains(costs, cost => cost > 0);
+        var dayLabels = await page.Locator("#cost-chart text.day-label").EvaluateAllAsync<double[][]>(
+            "labels => labels.map(label => { const box = label.getBBox(); return [box.x, box.x + box.width]; })");
+        Assert.NotEmpty(dayLabels);
+        Assert.All(dayLabels.Zip(dayLabels.Skip(1)), pair => Assert.True(pair.First[1] <= pair.Second[0], $"day labels overlap: {pair.First[1]} > {pair.Second[0]}"));
         Assert.Empty(elsewhere);
     }
 

@@ -95,6 +95,43 @@ public sealed class ApiAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_different_keys_get_401()
+    {
+        using var client = TestServices.CreateApiClient(address, key: "not-a-configured-key-at-all");
+        client.DefaultRequestHeaders.Add("X-Api-Key", TestServices.ApiKey);
+
+        using var response = await client.GetAsync("/negotiations");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var problem = await ReadJsonAsync(response);
+        Assert.Contains("different API keys", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Same_key_in_both_headers_is_accepted()
+    {
+        using var client = TestServices.CreateApiClient(address);
+        client.DefaultRequestHeaders.Add("X-Api-Key", TestServices.ApiKey);
+
+        using var response = await client.GetAsync("/negotiations");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/ui")]
+    [InlineData("/ui/dashboard.js")]
+    public async Task Head_of_dashboard_needs_no_key(string path)
+    {
+        using var anonymous = new HttpClient { BaseAddress = new Uri(address) };
+
+        using var request = new HttpRequestMessage(HttpMethod.Head, path);
+        using var response = await anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Read_only_key_cannot_submit()
     {
         using var client = TestServices.CreateApiClient(address, key: TestServices.ReadOnlyApiKey);

@@ -170,6 +170,20 @@ public sealed class NegotiationEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Release_of_failed_negotiation_names_failed()
+    {
+        var api = await StartNegotiatorAsync("--Negotiation:AttemptTimeoutSeconds=10", "--Negotiation:DeadlineCheckSeconds=1");
+        var id = Guid.CreateVersion7();
+        await StartNegotiationAsync(id, Redis);
+        await eventStore.WaitForEventAsync<NegotiationFailed>(id, Timeout);
+
+        var response = await ReleaseWhenSagaEndedAsync(api, id);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.Status);
+        Assert.Contains($"Negotiation {id} is Failed;", response.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Deadline_survives_negotiator_restart()
     {
         var first = await StartNegotiatorAsync("--Negotiation:AttemptTimeoutSeconds=10", "--Negotiation:DeadlineCheckSeconds=1");
@@ -197,6 +211,28 @@ public sealed class NegotiationEngineTests : IAsyncLifetime
     private static readonly ContainerSpec MemoryHog =
         new("stress", "colinianking/stress-ng:latest", null, ["--vm", "1", "--vm-bytes", "300M", "--vm-keep"],
             new Dictionary<string, string>(), ResourceBounds.None, ResourceBounds.None);
+
+    /// <summary>
+    /// Asks to release an ended negotiation until the saga, saved apart from the event, has ended too.
+    /// Returns the last response's status and problem detail.
+    /// </summary>
+    private static async Task<(HttpStatusCode Status, string Detail)> ReleaseWhenSagaEndedAsync(HttpClient api, Guid id)
+    {
+        var deadline = DateTimeOffset.UtcNow + Timeout;
+        while (true)
+        {
+            using var response = await api.PostAsync($"/negotiation/{id}/release", content: null);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
+            var detail = problem.TryGetProperty("detail", out var text) ? text.GetString() ?? "" : "";
+            if (!detail.Contains("is Proposed;", StringComparison.Ordinal) && !detail.Contains("is Validating;", StringComparison.Ordinal) ||
+                DateTimeOffset.UtcNow > deadline)
+            {
+                return (response.StatusCode, detail);
+            }
+
+            await Task.Delay(200);
+        }
+    }
 
     private async Task<HttpClient> StartNegotiatorAsync(params string[] settings)
     {

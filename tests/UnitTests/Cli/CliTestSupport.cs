@@ -45,6 +45,7 @@ internal sealed class FakeNegotiator : HttpMessageHandler
     private readonly Dictionary<string, (HttpStatusCode Status, string Body)> submissions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<string>> views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (HttpStatusCode Status, string Body)> releases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> malformed = new(StringComparer.Ordinal);
 
     public List<HttpRequestMessage> Requests { get; } = [];
 
@@ -70,6 +71,13 @@ internal sealed class FakeNegotiator : HttpMessageHandler
     public FakeNegotiator Views(string id, params string[] json)
     {
         views[id] = new Queue<string>(json);
+        return this;
+    }
+
+    /// <summary>Makes <c>GET /negotiation/{id}</c> return 400 with <paramref name="problemJson"/>, as for a malformed id.</summary>
+    public FakeNegotiator Malformed(string id, string problemJson)
+    {
+        malformed[id] = problemJson;
         return this;
     }
 
@@ -105,6 +113,11 @@ internal sealed class FakeNegotiator : HttpMessageHandler
         if (request.Method == HttpMethod.Get && path.StartsWith("/negotiation/", StringComparison.Ordinal))
         {
             var id = path["/negotiation/".Length..];
+            if (malformed.TryGetValue(id, out var problem))
+            {
+                return Respond(HttpStatusCode.BadRequest, problem, "application/problem+json");
+            }
+
             if (!views.TryGetValue(id, out var queue) || queue.Count == 0)
             {
                 return Respond(HttpStatusCode.NotFound, """{"title":"Not Found","status":404}""", "application/problem+json");

@@ -216,6 +216,19 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_malformed_id_is_usage_error()
+    {
+        var server = new FakeNegotiator().Malformed("nope", """{"title":"Invalid negotiation id","status":400,"detail":"'nope' is not a GUID."}""");
+        var cli = new CliRun(server);
+
+        var exitCode = await cli.RunAsync("show", "nope", "--server", CliRun.Server);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains("invalid negotiation id 'nope'", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("'nope' is not a GUID.", cli.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_json_is_server_body()
     {
         var json = Views.Negotiation("n-1", "Failed", Views.OomKilledAttempt, failureReason: "\"no pool\"");

@@ -29,6 +29,27 @@ public class CostChartTests
         }
     }
 
+    [Fact]
+    public void Two_days_get_one_label_each()
+    {
+        var ticks = CostChart.DayTicks(["2026-12-03", "2026-12-04"]);
+
+        Assert.Equal(["2026-12-03", "2026-12-04"], ticks.Select(tick => tick.Label));
+        Assert.Equal(1.0, ticks[1].Position - ticks[0].Position, precision: 9);
+    }
+
+    [Fact]
+    public void Month_gets_at_most_twelve_labels()
+    {
+        var days = Enumerable.Range(0, 31).Select(day => new DateOnly(2026, 12, 1).AddDays(day).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+        var ticks = CostChart.DayTicks(days);
+
+        Assert.InRange(ticks.Count, 8, 12);
+        Assert.Equal("2026-12-01", ticks[0].Label);
+        Assert.Equal(ticks.Count, ticks.Select(tick => tick.Label).Distinct().Count());
+    }
+
     /// <summary>Two weeks of demand, shadow runs, commitments and idle warm shadows that vary by day.</summary>
     internal static CostBook Book()
     {

@@ -1,5 +1,8 @@
 using EventShadow.Hosting;
+using EventStreamUnexpectedMaxEventIdException = JasperFx.Events.EventStreamUnexpectedMaxEventIdException;
 using Marten.Exceptions;
+using Serilog.Events;
+using Serilog.Parsing;
 
 namespace EventShadow.UnitTests.Hosting;
 
@@ -13,9 +16,30 @@ public class MartenFailureLoggerTests
     }
 
     [Fact]
+    public void Unexpected_stream_version_is_expected()
+    {
+        var conflict = new EventStreamUnexpectedMaxEventIdException(Guid.NewGuid(), typeof(object), 8, 9);
+
+        Assert.True(MartenFailureLogger.IsExpectedConflict(conflict));
+    }
+
+    [Fact]
+    public void Retry_warning_for_conflict_is_dropped()
+    {
+        var conflict = new EventStreamUnexpectedMaxEventIdException(Guid.NewGuid(), typeof(object), 8, 9);
+
+        Assert.True(ServiceLogging.IsRetriedConflict(Event("R-RETRY {InputAddress} {MessageId} {MessageType}", conflict)));
+        Assert.False(ServiceLogging.IsRetriedConflict(Event("R-RETRY {InputAddress} {MessageId} {MessageType}", new TimeoutException())));
+        Assert.False(ServiceLogging.IsRetriedConflict(Event("R-FAULT {InputAddress} {MessageId} {MessageType}", conflict)));
+    }
+
+    [Fact]
     public void Other_failures_are_not_expected()
     {
         Assert.False(MartenFailureLogger.IsExpectedConflict(new InvalidOperationException("boom")));
         Assert.False(MartenFailureLogger.IsExpectedConflict(new AggregateException(new TimeoutException())));
     }
+
+    private static LogEvent Event(string template, Exception exception) =>
+        new(DateTimeOffset.UtcNow, LogEventLevel.Warning, exception, new MessageTemplateParser().Parse(template), []);
 }
