@@ -133,6 +133,10 @@ public sealed class CostView
 {
     public decimal Amount { get; set; }
 
+    /// <summary>
+    /// Currency of <see cref="Amount"/> and the rates. Empty until the CostLedger prices a shadow or the
+    /// commitment, which a negotiation that failed before its first shadow never gets.
+    /// </summary>
     public string Currency { get; set; } = "";
 
     public double ShadowSeconds { get; set; }
