@@ -14,10 +14,10 @@ namespace EventShadow.Hosting;
 /// </remarks>
 public static class DockerHostEndpoints
 {
-    /// <summary>Longest host name accepted, so that queue names stay far below RabbitMQ's 255 bytes.</summary>
+    /// <summary>Maximum length of a host name, which keeps queue names far below RabbitMQ's limit of 255 bytes.</summary>
     public const int MaxHostNameLength = 100;
 
-    /// <summary>What a host name may contain, in words for error messages.</summary>
+    /// <summary>Characters a host name may contain, in words for error messages.</summary>
     public const string HostNameRule =
         "letters, digits, dots, dashes and underscores, starting with a letter or digit, at most 100 characters";
 

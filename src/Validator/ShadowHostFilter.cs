@@ -12,7 +12,7 @@ namespace EventShadow.Validator;
 public sealed class ShadowHostFilter(IDockerClient docker, IOptions<ValidationOptions> options, TimeProvider time)
 {
     /// <summary>
-    /// The <see cref="ValidationOptions.ShadowOwner"/> this Validator serves; null when it serves one
+    /// The <see cref="ValidationOptions.ShadowOwner"/> this Validator serves, or null when it serves one
     /// Docker host and validates every shadow.
     /// </summary>
     public string? ServedOwner => options.Value.ShadowOwner;
@@ -37,8 +37,18 @@ public sealed class ShadowHostFilter(IDockerClient docker, IOptions<ValidationOp
     /// <paramref name="shadowOwner"/>, or null when only the Docker engine can tell: the Validator serves
     /// one host of several and the shadow was recorded without owner.
     /// </summary>
-    public static bool? Decide(string? servedOwner, string? shadowOwner) =>
-        servedOwner is null ? true
-        : shadowOwner is null ? null
-        : string.Equals(servedOwner, shadowOwner, StringComparison.Ordinal);
+    public static bool? Decide(string? servedOwner, string? shadowOwner)
+    {
+        if (servedOwner is null)
+        {
+            return true;
+        }
+
+        if (shadowOwner is null)
+        {
+            return null;
+        }
+
+        return string.Equals(servedOwner, shadowOwner, StringComparison.Ordinal);
+    }
 }

@@ -14,8 +14,8 @@ namespace EventShadow.Validator;
 /// <remarks>
 /// With <see cref="ValidationOptions.ShadowOwner"/> set, every host's Validators receive every
 /// <see cref="ShadowConfigured"/> on the host's own queue and skip the shadows of other hosts. All
-/// Validators record processed messages under one name, so a message validated on one host is never
-/// validated again on another.
+/// Validators record processed messages under one name, so a message gets one verdict even when the
+/// Validators of two hosts take it.
 /// </remarks>
 public sealed class ValidateShadowConsumer(
     ShadowValidation validation,

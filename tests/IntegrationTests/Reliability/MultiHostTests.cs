@@ -14,7 +14,7 @@ public sealed class MultiHostTests(ITestOutputHelper output)
     private const int Hosts = 2;
 
     [Fact]
-    public async Task Each_host_validates_and_releases_its_own_shadows()
+    public async Task Hosts_validate_and_release_own_shadows()
     {
         await using var infrastructure = await TestServices.CreateAsync();
 
@@ -46,6 +46,8 @@ public sealed class MultiHostTests(ITestOutputHelper output)
         var streams = await batch.ReadAsync(eventStore);
         var configured = streams.Values.SelectMany(stream => stream.OfType<ShadowConfigured>()).ToList();
         var owners = Enumerable.Range(1, Hosts).ToDictionary(system.InstanceName, instance => instance, StringComparer.Ordinal);
+
+        output.WriteLine($"Shadows per host: {string.Join(", ", configured.GroupBy(shadow => shadow.Owner).Select(host => $"{host.Key} {host.Count()}"))}");
 
         // Every shadow names its owner, and both hosts got shadows.
         Assert.All(configured, shadow => Assert.True(
