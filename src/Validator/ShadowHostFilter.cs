@@ -28,6 +28,8 @@ public sealed class ShadowHostFilter(IDockerClient docker, IOptions<ValidationOp
             return decision;
         }
 
+        // NOTE: no integration test runs this path yet; one would publish a ShadowConfigured without
+        // Owner to a Validator with ShadowOwner set and check that it validates only a shadow its engine has.
         var calls = new ShadowDocker(docker, options.Value.DockerCallTimeout, time);
         return await calls.InspectShadowAsync(shadow.ShadowId, cancellationToken) is not null;
     }
