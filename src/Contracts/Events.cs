@@ -58,6 +58,10 @@ public sealed record AllocationProposed(
 /// </summary>
 /// <param name="ShadowId">Docker container id.</param>
 /// <param name="ColdStart">True when the shadow was created on demand rather than taken warm from a pool.</param>
+/// <param name="Owner">
+/// <c>Shadows:InstanceName</c> of the PoolManager that created or claimed the shadow; the shadow runs on
+/// that PoolManager's Docker host. Null in events recorded before owners were kept, when one Docker host served every shadow.
+/// </param>
 public sealed record ShadowClaimed(
     Guid NegotiationId,
     int Attempt,
@@ -65,7 +69,8 @@ public sealed record ShadowClaimed(
     string ShadowName,
     string Image,
     bool ColdStart,
-    DateTimeOffset ClaimedAt);
+    DateTimeOffset ClaimedAt,
+    string? Owner = null);
 
 /// <summary>
 /// How the Validator checks that a workload is ready: a command run inside the shadow that exits with 0.
@@ -79,6 +84,10 @@ public sealed record ReadinessProbe(IReadOnlyList<string> Command, string? User)
 /// <param name="Readiness">How to tell the workload is ready; null when it has no readiness check.</param>
 /// <param name="RunsToCompletion">Copied from the proposal: an exit with code 0 passes validation.</param>
 /// <param name="Profile">Copied from the proposal: selects the validation suite. Null in events recorded before it was copied.</param>
+/// <param name="Owner">
+/// <c>Shadows:InstanceName</c> of the PoolManager whose Docker host runs the shadow, so that a Validator
+/// of that host validates it. Null in events recorded before owners were kept, when one Docker host served every shadow.
+/// </param>
 public sealed record ShadowConfigured(
     Guid NegotiationId,
     int Attempt,
@@ -88,7 +97,8 @@ public sealed record ShadowConfigured(
     ReadinessProbe? Readiness,
     DateTimeOffset ConfiguredAt,
     bool RunsToCompletion = false,
-    WorkloadProfile? Profile = null);
+    WorkloadProfile? Profile = null,
+    string? Owner = null);
 
 /// <summary>
 /// No shadow could be configured for an attempt; <paramref name="Reason"/> says why and what to change.

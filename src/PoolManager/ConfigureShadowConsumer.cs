@@ -99,11 +99,12 @@ public sealed class ConfigureShadowConsumer(
     /// </summary>
     private object[] ClaimEvents(AllocationProposed proposal, ShadowClaim claim, ShadowWorkload workload)
     {
+        var owner = options.Value.InstanceName;
         var claimed = new ShadowClaimed(
-            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ShadowName, claim.Image, claim.ColdStart, claim.ClaimedAt);
+            proposal.NegotiationId, proposal.Attempt, claim.ShadowId, claim.ShadowName, claim.Image, claim.ColdStart, claim.ClaimedAt, owner);
         var configured = new ShadowConfigured(
             proposal.NegotiationId, proposal.Attempt, claim.ShadowId, proposal.Allocation, claim.WorkloadExecId, workload.Readiness, time.GetUtcNow(),
-            proposal.RunsToCompletion, proposal.Profile);
+            proposal.RunsToCompletion, proposal.Profile, owner);
         return claim.IdleSince is { } idleSince
             ? [claimed, configured, new WarmShadowIdled(options.Value.Pool, proposal.Profile, claim.ShadowId, options.Value.WarmMemoryMiB, idleSince, claim.ClaimedAt)]
             : [claimed, configured];

@@ -12,14 +12,29 @@ namespace EventShadow.PoolManager;
 /// <param name="ClaimedAt">Claim time of each shadow that a <see cref="ShadowClaimed"/> records, by container id.</param>
 /// <param name="ConfiguredAttempts">Attempts whose shadow a <see cref="ShadowConfigured"/> records.</param>
 /// <param name="UnavailableAttempts">Attempts that a <see cref="ShadowUnavailable"/> records.</param>
+/// <param name="ClaimOwners">
+/// Owner of each attempt's shadow that a <see cref="ShadowClaimed"/> records, by attempt; null for a claim
+/// recorded before owners were kept.
+/// </param>
 public sealed record NegotiationHistory(
     bool HasEnded,
     IReadOnlySet<string> ReleasedShadowIds,
     long Version,
     IReadOnlyDictionary<string, DateTimeOffset> ClaimedAt,
     IReadOnlySet<int> ConfiguredAttempts,
-    IReadOnlySet<int> UnavailableAttempts)
+    IReadOnlySet<int> UnavailableAttempts,
+    IReadOnlyDictionary<int, string?> ClaimOwners)
 {
+    /// <summary>
+    /// Returns whether a recorded claim leaves open that PoolManager <paramref name="instanceName"/> owns
+    /// a shadow of the negotiation, or of <paramref name="attempt"/> alone when it is given. A claim
+    /// recorded without owner may belong to any PoolManager.
+    /// </summary>
+    public bool MayHaveShadowOf(string instanceName, int? attempt = null) =>
+        ClaimOwners
+            .Where(claim => attempt is null || claim.Key == attempt)
+            .Any(claim => claim.Value is null || string.Equals(claim.Value, instanceName, StringComparison.Ordinal));
+
     /// <summary>
     /// Reads the stream of <paramref name="negotiationId"/>; a stream that does not exist yet has not ended.
     /// </summary>
@@ -37,9 +52,11 @@ public sealed record NegotiationHistory(
 
         var data = events.Select(@event => @event.Data).ToList();
         var claimedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var claimOwners = new Dictionary<int, string?>();
         foreach (var claim in data.OfType<ShadowClaimed>())
         {
             claimedAt[claim.ShadowId] = claim.ClaimedAt;
+            claimOwners[claim.Attempt] = claim.Owner;
         }
 
         var version = events.Count > 0 ? events[^1].Version : 0;
@@ -49,6 +66,7 @@ public sealed record NegotiationHistory(
             version,
             claimedAt,
             data.OfType<ShadowConfigured>().Select(configured => configured.Attempt).ToHashSet(),
-            data.OfType<ShadowUnavailable>().Select(unavailable => unavailable.Attempt).ToHashSet());
+            data.OfType<ShadowUnavailable>().Select(unavailable => unavailable.Attempt).ToHashSet(),
+            claimOwners);
     }
 }

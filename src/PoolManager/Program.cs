@@ -3,6 +3,7 @@ using EventShadow.Hosting;
 using EventShadow.Hosting.Access;
 using EventShadow.PoolManager;
 using EventShadow.PoolManager.Pools;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,7 +31,7 @@ namespace EventShadow.PoolManager
             builder.Services.AddServiceBus(bus =>
             {
                 bus.AddConsumer<ConfigureShadowConsumer>();
-                bus.AddConsumer<ReleaseShadowConsumer>();
+                bus.AddConsumer<ReleaseShadowConsumer, ReleaseShadowConsumerDefinition>();
             });
 
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -48,8 +49,9 @@ namespace EventShadow.PoolManager
         {
             var shadows = app.Services.GetRequiredService<IOptions<ShadowOptions>>().Value;
             app.Logger.LogInformation(
-                "PoolManager {InstanceName} started for pool {Pool} with {MappingCount} image mappings, workload image {WorkloadImage} and warm pools for {WarmProfiles}",
-                shadows.InstanceName, shadows.Pool, shadows.Images.Count, shadows.WorkloadImage, shadows.WarmPools.Select(pool => pool.Profile.ToString()).ToList());
+                "PoolManager {InstanceName} started for pool {Pool} with {MappingCount} image mappings, workload image {WorkloadImage}, warm pools for {WarmProfiles} and releases from {ReleaseEndpoint}",
+                shadows.InstanceName, shadows.Pool, shadows.Images.Count, shadows.WorkloadImage, shadows.WarmPools.Select(pool => pool.Profile.ToString()).ToList(),
+                DockerHostEndpoints.EndpointName<ReleaseShadowConsumer>(shadows.SeveralDockerHosts ? shadows.InstanceName : null));
 
             var allowList = new ImageAllowList(shadows);
             foreach (var (mapping, index) in shadows.Images.Select((mapping, index) => (mapping, index)))

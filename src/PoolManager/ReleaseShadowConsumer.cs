@@ -3,6 +3,7 @@ using EventShadow.Hosting;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EventShadow.PoolManager;
 
@@ -15,24 +16,42 @@ namespace EventShadow.PoolManager;
 /// The events are appended before the containers are removed. A crash in between leaves containers
 /// that the redelivered message removes; the reverse order could lose the release time that prices the
 /// shadow.
-/// NOTE: every PoolManager consumes from one shared queue, which is right while all shadows live on one
-/// Docker host. With one PoolManager per host, release messages need a queue per instance so that each
-/// host's shadows are removed.
+/// With <see cref="ShadowOptions.SeveralDockerHosts"/>, every PoolManager receives every release on a
+/// queue of its own and handles only the shadows it owns: it skips a release when the negotiation's
+/// claims name other owners only, and otherwise removes the shadows whose owner label is its
+/// <see cref="ShadowOptions.InstanceName"/>. A negotiation whose attempts ran on two hosts is released
+/// by both PoolManagers.
 /// </remarks>
 public sealed class ReleaseShadowConsumer(
     ShadowContainers containers,
     NegotiationEventWriter writer,
     IDocumentStore store,
+    IOptions<ShadowOptions> options,
     TimeProvider time,
     ILogger<ReleaseShadowConsumer> logger)
     : IConsumer<ValidationFailed>, IConsumer<AllocationCommitted>, IConsumer<NegotiationFailed>
 {
-    /// <summary>Name under which this consumer records the messages it processed.</summary>
+    /// <summary>Name under which this consumer records the messages it processed, with one Docker host.</summary>
     public const string ConsumerName = "pool-manager.release-shadow";
+
+    private readonly string instanceName = options.Value.InstanceName;
+
+    /// <summary>
+    /// True when this PoolManager handles only its own shadows. Each PoolManager then records processed
+    /// messages under a name of its own, because the others process the same message for their shadows.
+    /// </summary>
+    private readonly bool ownShadowsOnly = options.Value.SeveralDockerHosts;
+
+    private string ProcessedName => ownShadowsOnly ? $"{ConsumerName}.{instanceName}" : ConsumerName;
 
     public async Task Consume(ConsumeContext<ValidationFailed> context)
     {
         var failure = context.Message;
+        if (await IsForAnotherHostAsync(failure.NegotiationId, failure.Attempt, "validation failed", context.CancellationToken))
+        {
+            return;
+        }
+
         var shadows = await FindAttemptShadowAsync(failure, context.CancellationToken);
         await ReleaseAsync(context, failure.NegotiationId, failure.Attempt, "validation failed", shadows);
     }
@@ -47,6 +66,11 @@ public sealed class ReleaseShadowConsumer(
             return;
         }
 
+        if (await IsForAnotherHostAsync(commit.NegotiationId, attempt: null, "allocation committed", context.CancellationToken))
+        {
+            return;
+        }
+
         var shadows = await containers.ListAsync(commit.NegotiationId, context.CancellationToken);
         await ReleaseAsync(context, commit.NegotiationId, commit.Attempt, "allocation committed", shadows);
     }
@@ -54,8 +78,38 @@ public sealed class ReleaseShadowConsumer(
     public async Task Consume(ConsumeContext<NegotiationFailed> context)
     {
         var failure = context.Message;
+        if (await IsForAnotherHostAsync(failure.NegotiationId, attempt: null, "negotiation failed", context.CancellationToken))
+        {
+            return;
+        }
+
         var shadows = await containers.ListAsync(failure.NegotiationId, context.CancellationToken);
         await ReleaseAsync(context, failure.NegotiationId, failure.Attempt, "negotiation failed", shadows);
+    }
+
+    /// <summary>
+    /// Returns true, and logs the skip, when this PoolManager handles only its own shadows and the
+    /// negotiation's recorded claims, of <paramref name="attempt"/> or of any attempt when it is null,
+    /// name other owners only. A shadow whose claim a crash kept from being recorded is left to the
+    /// reaper of its owner.
+    /// </summary>
+    private async Task<bool> IsForAnotherHostAsync(Guid negotiationId, int? attempt, string cause, CancellationToken cancellationToken)
+    {
+        if (!ownShadowsOnly)
+        {
+            return false;
+        }
+
+        var history = await NegotiationHistory.ReadAsync(store, negotiationId, cancellationToken);
+        if (history.MayHaveShadowOf(instanceName, attempt))
+        {
+            return false;
+        }
+
+        logger.LogDebug(
+            "Skipping the release of negotiation {NegotiationId} after {Cause}: no shadow of its claims belongs to PoolManager {InstanceName}",
+            negotiationId, cause, instanceName);
+        return true;
     }
 
     private async Task<IReadOnlyList<ShadowContainer>> FindAttemptShadowAsync(ValidationFailed failure, CancellationToken cancellationToken)
@@ -66,6 +120,11 @@ public sealed class ReleaseShadowConsumer(
 
         var shadow = await containers.FindAsync(idOrName, cancellationToken);
         if (shadow is null)
+        {
+            return [];
+        }
+
+        if (ownShadowsOnly && !IsOwn(shadow))
         {
             return [];
         }
@@ -81,12 +140,24 @@ public sealed class ReleaseShadowConsumer(
         return [shadow];
     }
 
+    private bool IsOwn(ShadowContainer shadow) => string.Equals(shadow.Owner, instanceName, StringComparison.Ordinal);
+
     private async Task ReleaseAsync(
-        ConsumeContext context, Guid negotiationId, int attempt, string cause, IReadOnlyList<ShadowContainer> shadows)
+        ConsumeContext context, Guid negotiationId, int attempt, string cause, IReadOnlyList<ShadowContainer> found)
     {
         var cancellationToken = context.CancellationToken;
 
-        if (await writer.WasProcessedAsync(ConsumerName, context))
+        var shadows = ownShadowsOnly ? [.. found.Where(IsOwn)] : found;
+        if (ownShadowsOnly && shadows.Count == 0)
+        {
+            // Another PoolManager owns the shadows of this release, or an earlier delivery removed ours.
+            logger.LogDebug(
+                "No shadow of PoolManager {InstanceName} to release for negotiation {NegotiationId} attempt {Attempt} after {Cause}",
+                instanceName, negotiationId, attempt, cause);
+            return;
+        }
+
+        if (await writer.WasProcessedAsync(ProcessedName, context))
         {
             // An earlier delivery recorded these releases; it may have stopped before removing every container.
             await RemoveAsync(shadows, cause, cancellationToken);
@@ -104,7 +175,7 @@ public sealed class ReleaseShadowConsumer(
                 negotiationId, shadow.Attempt, shadow.ShadowId, shadow.Allocation, history.ClaimedAt.GetValueOrDefault(shadow.ShadowId, shadow.ClaimedAt), releasedAt))
             .ToArray<object>();
 
-        await writer.AppendOnceAsync(ConsumerName, context, negotiationId, history.Version, releases);
+        await writer.AppendOnceAsync(ProcessedName, context, negotiationId, history.Version, releases);
 
         if (shadows.Count == 0)
         {
@@ -127,5 +198,18 @@ public sealed class ReleaseShadowConsumer(
                     shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, cause);
             }
         }
+    }
+}
+
+/// <summary>
+/// Endpoint of <see cref="ReleaseShadowConsumer"/>: the shared <c>release-shadow</c>, or with
+/// <see cref="ShadowOptions.SeveralDockerHosts"/> one per PoolManager, <c>release-shadow-{InstanceName}</c>.
+/// </summary>
+public sealed class ReleaseShadowConsumerDefinition : ConsumerDefinition<ReleaseShadowConsumer>
+{
+    public ReleaseShadowConsumerDefinition(IOptions<ShadowOptions> options)
+    {
+        var settings = options.Value;
+        EndpointName = DockerHostEndpoints.EndpointName<ReleaseShadowConsumer>(settings.SeveralDockerHosts ? settings.InstanceName : null);
     }
 }

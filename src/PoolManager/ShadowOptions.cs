@@ -20,6 +20,14 @@ public sealed class ShadowOptions
     /// </summary>
     public string InstanceName { get; set; } = Environment.MachineName;
 
+    /// <summary>
+    /// True when PoolManagers on several Docker hosts share one RabbitMQ virtual host and event store.
+    /// This PoolManager then consumes releases from its own queue, <c>release-shadow-{InstanceName}</c>,
+    /// and removes only the shadows it owns. False (the default) consumes them from the shared queue
+    /// <c>release-shadow</c> and removes every shadow of a negotiation on this Docker host.
+    /// </summary>
+    public bool SeveralDockerHosts { get; set; }
+
     /// <summary>Resource pool that shadows are counted in, written to the <c>eventshadow.pool</c> label.</summary>
     public string Pool { get; set; } = "default";
 

@@ -1,4 +1,5 @@
 using EventShadow.Contracts;
+using EventShadow.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EventShadow.PoolManager;
@@ -43,6 +44,10 @@ public sealed class ShadowOptionsValidator : IValidateOptions<ShadowOptions>
         if (string.IsNullOrWhiteSpace(options.InstanceName))
         {
             failures.Add($"{section}:InstanceName is empty. Remove it to use the machine name, or set a name unique among PoolManagers.");
+        }
+        else if (options.SeveralDockerHosts && !DockerHostEndpoints.IsValidHostName(options.InstanceName))
+        {
+            failures.Add($"{section}:InstanceName '{options.InstanceName}' is invalid with {section}:SeveralDockerHosts=true, because it names this PoolManager's queue: use {DockerHostEndpoints.HostNameRule}.");
         }
 
         if (string.IsNullOrWhiteSpace(options.Pool))

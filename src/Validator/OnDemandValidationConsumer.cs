@@ -15,11 +15,13 @@ namespace EventShadow.Validator;
 /// <remarks>
 /// The result never goes to the negotiation's stream, so the saga does not take it for the verdict
 /// of its own trial. The validation waits for any other validation of the same shadow, the saga's
-/// included, and leaves the shadow as <see cref="ShadowValidation"/> describes.
+/// included, and leaves the shadow as <see cref="ShadowValidation"/> describes. With
+/// <see cref="ValidationOptions.ShadowOwner"/> set, requests for shadows of other Docker hosts are skipped.
 /// </remarks>
 public sealed class OnDemandValidationConsumer(
     ShadowValidation validation,
     ValidationScheduler scheduler,
+    ShadowHostFilter hosts,
     NegotiationEventWriter writer,
     IDocumentStore store,
     IOptions<ValidationOptions> options,
@@ -36,6 +38,14 @@ public sealed class OnDemandValidationConsumer(
     {
         var request = context.Message;
         var shadow = request.Shadow;
+
+        if (!await hosts.ServesAsync(shadow, context.CancellationToken))
+        {
+            logger.LogDebug(
+                "Skipping validation {ValidationId} of shadow {ShadowId}: it belongs to PoolManager {Owner}, and this Validator serves {ServedOwner}",
+                request.ValidationId, shadow.ShadowId, shadow.Owner ?? "(not recorded, not on this Docker host)", hosts.ServedOwner);
+            return;
+        }
 
         if (await writer.WasProcessedAsync(ConsumerName, context))
         {
@@ -151,12 +161,14 @@ public sealed class OnDemandValidationConsumer(
 /// <summary>
 /// Endpoint settings of <see cref="OnDemandValidationConsumer"/>: at most
 /// <see cref="ValidationOptions.MaxConcurrentValidations"/> requests at a time, which then share the
-/// slots of <see cref="ValidationScheduler"/> with the negotiations' validations.
+/// slots of <see cref="ValidationScheduler"/> with the negotiations' validations. The endpoint is the
+/// shared one or, with <see cref="ValidationOptions.ShadowOwner"/>, one per Docker host.
 /// </summary>
 public sealed class OnDemandValidationConsumerDefinition : ConsumerDefinition<OnDemandValidationConsumer>
 {
     public OnDemandValidationConsumerDefinition(IOptions<ValidationOptions> options)
     {
+        EndpointName = DockerHostEndpoints.EndpointName<OnDemandValidationConsumer>(options.Value.ShadowOwner);
         ConcurrentMessageLimit = options.Value.MaxConcurrentValidations;
     }
 }

@@ -6,17 +6,23 @@ using Microsoft.Extensions.Options;
 
 namespace EventShadow.Validator;
 
-// NOTE: every Validator consumes from one queue and reaches shadows through its own Docker:Endpoint,
-// which is only right with one Docker host. With several hosts, ShadowConfigured must reach a
-// Validator on the shadow's host, for example through an endpoint per host named after the
-// PoolManager's Shadows:InstanceName.
 /// <summary>
-/// Validates every configured shadow with the suite of its workload profile and appends
-/// <see cref="ValidationPassed"/> or <see cref="ValidationFailed"/> to the negotiation's stream, once
-/// per <see cref="ShadowConfigured"/> message.
+/// Validates every configured shadow of this Validator's Docker host with the suite of its workload
+/// profile and appends <see cref="ValidationPassed"/> or <see cref="ValidationFailed"/> to the
+/// negotiation's stream, once per <see cref="ShadowConfigured"/> message.
 /// </summary>
+/// <remarks>
+/// With <see cref="ValidationOptions.ShadowOwner"/> set, every host's Validators receive every
+/// <see cref="ShadowConfigured"/> on the host's own queue and skip the shadows of other hosts. All
+/// Validators record processed messages under one name, so a message gets one verdict even when the
+/// Validators of two hosts take it.
+/// </remarks>
 public sealed class ValidateShadowConsumer(
-    ShadowValidation validation, ValidationScheduler scheduler, NegotiationEventWriter writer, ILogger<ValidateShadowConsumer> logger)
+    ShadowValidation validation,
+    ValidationScheduler scheduler,
+    ShadowHostFilter hosts,
+    NegotiationEventWriter writer,
+    ILogger<ValidateShadowConsumer> logger)
     : IConsumer<ShadowConfigured>
 {
     /// <summary>
@@ -28,11 +34,8 @@ public sealed class ValidateShadowConsumer(
     {
         var shadow = context.Message;
 
-        if (await writer.WasProcessedAsync(ConsumerName, context))
+        if (!await ShouldValidateAsync(context))
         {
-            logger.LogInformation(
-                "Shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} was already validated for message {MessageId}; ignoring the redelivery",
-                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, context.MessageId);
             return;
         }
 
@@ -85,6 +88,31 @@ public sealed class ValidateShadowConsumer(
         LogVerdict(shadow, report, stopwatch.Elapsed);
     }
 
+    /// <summary>
+    /// Returns false, and logs why, for a shadow of another Docker host and for a message already processed.
+    /// </summary>
+    private async Task<bool> ShouldValidateAsync(ConsumeContext<ShadowConfigured> context)
+    {
+        var shadow = context.Message;
+        if (!await hosts.ServesAsync(shadow, context.CancellationToken))
+        {
+            logger.LogDebug(
+                "Skipping shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: it belongs to PoolManager {Owner}, and this Validator serves {ServedOwner}",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, shadow.Owner ?? "(not recorded, not on this Docker host)", hosts.ServedOwner);
+            return false;
+        }
+
+        if (await writer.WasProcessedAsync(ConsumerName, context))
+        {
+            logger.LogInformation(
+                "Shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt} was already validated for message {MessageId}; ignoring the redelivery",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, context.MessageId);
+            return false;
+        }
+
+        return true;
+    }
+
     private void LogVerdict(ShadowConfigured shadow, ValidationReport report, TimeSpan elapsed)
     {
         var measurements = report.Measurements;
@@ -108,12 +136,14 @@ public sealed class ValidateShadowConsumer(
 
 /// <summary>
 /// Endpoint settings of <see cref="ValidateShadowConsumer"/>: at most
-/// <see cref="ValidationOptions.MaxConcurrentValidations"/> validations at a time.
+/// <see cref="ValidationOptions.MaxConcurrentValidations"/> validations at a time, from the shared
+/// <c>validate-shadow</c> or, with <see cref="ValidationOptions.ShadowOwner"/>, from <c>validate-shadow-{ShadowOwner}</c>.
 /// </summary>
 public sealed class ValidateShadowConsumerDefinition : ConsumerDefinition<ValidateShadowConsumer>
 {
     public ValidateShadowConsumerDefinition(IOptions<ValidationOptions> options)
     {
+        EndpointName = DockerHostEndpoints.EndpointName<ValidateShadowConsumer>(options.Value.ShadowOwner);
         ConcurrentMessageLimit = options.Value.MaxConcurrentValidations;
     }
 }

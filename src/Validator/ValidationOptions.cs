@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EventShadow.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EventShadow.Validator;
@@ -63,6 +64,14 @@ public sealed class ValidationOptions
     public int DockerCallTimeoutSeconds { get; set; } = 10;
 
     /// <summary>
+    /// With PoolManagers on several Docker hosts, the <c>Shadows:InstanceName</c> of the PoolManager on this
+    /// Validator's Docker host: the Validator then consumes from <c>validate-shadow-{ShadowOwner}</c> and
+    /// <c>on-demand-validation-{ShadowOwner}</c> and validates only that PoolManager's shadows. Null (the
+    /// default) serves one Docker host from the shared queues and validates every shadow.
+    /// </summary>
+    public string? ShadowOwner { get; set; }
+
+    /// <summary>
     /// Validation suites by name (case-insensitive). After binding, the built-in suites fill in every
     /// suite and setting the configuration leaves out.
     /// </summary>
@@ -100,6 +109,9 @@ public static class ValidationOptionsSetup
             .BindConfiguration(ValidationOptions.SectionName)
             .PostConfigure(DefaultValidationSuites.ApplyTo)
             .ValidateDataAnnotations()
+            .Validate(
+                options => options.ShadowOwner is null || DockerHostEndpoints.IsValidHostName(options.ShadowOwner),
+                $"Validation:ShadowOwner is invalid: use {DockerHostEndpoints.HostNameRule}, the Shadows:InstanceName of the PoolManager on this Validator's Docker host, or remove it for one Docker host.")
             .Validate(
                 options => options.PollMilliseconds < options.ReadinessTimeoutSeconds * 1000,
                 "Validation:PollMilliseconds must be shorter than Validation:ReadinessTimeoutSeconds, or the readiness command runs only once.")

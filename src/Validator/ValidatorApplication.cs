@@ -23,6 +23,7 @@ public static class ValidatorApplication
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ShadowValidation>();
         builder.Services.AddSingleton<ValidationScheduler>();
+        builder.Services.AddSingleton<ShadowHostFilter>();
 
         builder.Services.AddServiceBus(bus =>
         {

@@ -26,6 +26,16 @@ public sealed class ProcessSystem : IAsyncDisposable
     /// <param name="serviceSettings">Settings only the named service gets, after all others.</param>
     public ProcessSystem(
         IReadOnlyList<string> infrastructure, int instances, IReadOnlyDictionary<string, string[]> serviceSettings, params string[] extraSettings)
+        : this(infrastructure, instances, (service, _, _) => serviceSettings.GetValueOrDefault(service, []), extraSettings)
+    {
+    }
+
+    /// <param name="instanceSettings">
+    /// Settings only one instance of a service gets, after all others, from its service, instance number
+    /// and <see cref="InstanceName"/>.
+    /// </param>
+    public ProcessSystem(
+        IReadOnlyList<string> infrastructure, int instances, Func<string, int, string, IEnumerable<string>> instanceSettings, params string[] extraSettings)
     {
         Pool = $"reliability-{Guid.NewGuid():N}"[..24];
         string[] shared =
@@ -45,7 +55,7 @@ public sealed class ProcessSystem : IAsyncDisposable
             for (var instance = 1; instance <= instances; instance++)
             {
                 processes.Add(new ServiceProcess(
-                    service, instance, [.. shared, $"--Shadows:InstanceName={Pool}-{instance}", .. serviceSettings.GetValueOrDefault(service, [])]));
+                    service, instance, [.. shared, $"--Shadows:InstanceName={InstanceName(instance)}", .. instanceSettings(service, instance, InstanceName(instance))]));
             }
         }
     }
@@ -54,6 +64,12 @@ public sealed class ProcessSystem : IAsyncDisposable
     public string Pool { get; }
 
     public IReadOnlyList<ServiceProcess> Processes => processes;
+
+    /// <summary>
+    /// The <c>Shadows:InstanceName</c> of the PoolManager numbered <paramref name="instance"/>, the owner
+    /// label of its shadows.
+    /// </summary>
+    public string InstanceName(int instance) => $"{Pool}-{instance}";
 
     /// <summary>
     /// Starts every process, the Negotiators first: the first one creates the event store's tables.

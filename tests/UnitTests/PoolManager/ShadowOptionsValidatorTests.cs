@@ -77,6 +77,22 @@ public sealed class ShadowOptionsValidatorTests
     }
 
     [Fact]
+    public void Instance_name_unfit_for_a_queue_is_rejected_with_several_hosts()
+    {
+        var options = new ShadowOptions { InstanceName = "host a", SeveralDockerHosts = true };
+
+        var result = validator.Validate(null, options);
+
+        Assert.Contains(result.Failures!, failure => failure.StartsWith("Shadows:InstanceName 'host a' is invalid with Shadows:SeveralDockerHosts=true", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Instance_name_is_free_with_one_host()
+    {
+        Assert.True(validator.Validate(null, new ShadowOptions { InstanceName = "host a" }).Succeeded);
+    }
+
+    [Fact]
     public void Mapping_without_match_is_reported_by_key()
     {
         var options = new ShadowOptions();

@@ -72,6 +72,24 @@ public sealed class ValidationOptionsTests
     }
 
     [Fact]
+    public void Shadow_owner_binds_from_validation_section()
+    {
+        Assert.Null(Bind().ShadowOwner);
+        Assert.Equal("host-a", Bind(("Validation:ShadowOwner", "host-a")).ShadowOwner);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("host a")]
+    [InlineData("host/a")]
+    public void Invalid_shadow_owner_is_rejected_by_key(string owner)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(("Validation:ShadowOwner", owner)));
+
+        Assert.Contains("Validation:ShadowOwner is invalid", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Consumer_definition_limits_concurrent_validations()
     {
         var definition = new ValidateShadowConsumerDefinition(Options.Create(new ValidationOptions { MaxConcurrentValidations = 3 }));
