@@ -150,13 +150,13 @@ public sealed class OnDemandValidationConsumer(
 
 /// <summary>
 /// Endpoint settings of <see cref="OnDemandValidationConsumer"/>: at most
-/// <see cref="ValidationOptions.MaxConcurrentValidations"/> requests at a time, which then share the
+/// <see cref="ValidationOptions.ConcurrentValidations"/> requests at a time, which then share the
 /// slots of <see cref="ValidationScheduler"/> with the negotiations' validations.
 /// </summary>
 public sealed class OnDemandValidationConsumerDefinition : ConsumerDefinition<OnDemandValidationConsumer>
 {
     public OnDemandValidationConsumerDefinition(IOptions<ValidationOptions> options)
     {
-        ConcurrentMessageLimit = options.Value.MaxConcurrentValidations;
+        ConcurrentMessageLimit = options.Value.ConcurrentValidations;
     }
 }

@@ -108,12 +108,12 @@ public sealed class ValidateShadowConsumer(
 
 /// <summary>
 /// Endpoint settings of <see cref="ValidateShadowConsumer"/>: at most
-/// <see cref="ValidationOptions.MaxConcurrentValidations"/> validations at a time.
+/// <see cref="ValidationOptions.ConcurrentValidations"/> validations at a time.
 /// </summary>
 public sealed class ValidateShadowConsumerDefinition : ConsumerDefinition<ValidateShadowConsumer>
 {
     public ValidateShadowConsumerDefinition(IOptions<ValidationOptions> options)
     {
-        ConcurrentMessageLimit = options.Value.MaxConcurrentValidations;
+        ConcurrentMessageLimit = options.Value.ConcurrentValidations;
     }
 }
