@@ -311,9 +311,10 @@ public sealed partial class ShadowValidation(
     }
 
     /// <summary>
-    /// Reads the cgroup counters with <c>cat</c> inside the shadow: cgroup v1 files first, else v2. The
-    /// layout is chosen by the OOM counter file, which both versions always have. The three files of a
-    /// layout are read at once, because each read is a Docker exec of its own.
+    /// Reads the cgroup counters with <c>cat</c> inside the shadow: cgroup v1 files first, else v2. One
+    /// <c>cat</c> reads a layout's three files, because each read is a Docker exec, which costs CPU on a
+    /// busy host. When that fails, the layout is chosen by the OOM counter file, which both versions
+    /// always have, and its files are read one by one.
     /// </summary>
     private async Task<CgroupStats> ReadCgroupAsync(
         ShadowDocker calls, ShadowConfigured shadow, ValidationOptions settings, CancellationToken cancellationToken)
@@ -322,19 +323,24 @@ public sealed partial class ShadowValidation(
         {
             foreach (var layout in (CgroupLayout[])[CgroupLayout.V1, CgroupLayout.V2])
             {
-                var oomRead = CatAsync(calls, shadow, layout.OomEventsFile, settings, cancellationToken);
-                var peakRead = CatAsync(calls, shadow, layout.PeakMemoryFile, settings, cancellationToken);
-                var cpuRead = CatAsync(calls, shadow, layout.CpuStatFile, settings, cancellationToken);
-                await Task.WhenAll(oomRead, peakRead, cpuRead);
+                var all = await calls.RunAsync(
+                    shadow.ShadowId, ["cat", layout.OomEventsFile, layout.PeakMemoryFile, layout.CpuStatFile], user: null, settings.DockerCallTimeout, cancellationToken);
+                if (all.Succeeded)
+                {
+                    return CgroupFiles.ParseCombined(all.Output);
+                }
+            }
 
-                var oomEvents = await oomRead;
+            foreach (var layout in (CgroupLayout[])[CgroupLayout.V1, CgroupLayout.V2])
+            {
+                var oomEvents = await CatAsync(calls, shadow, layout.OomEventsFile, settings, cancellationToken);
                 if (!oomEvents.Succeeded)
                 {
                     continue;
                 }
 
-                var peak = await peakRead;
-                var cpu = await cpuRead;
+                var peak = await CatAsync(calls, shadow, layout.PeakMemoryFile, settings, cancellationToken);
+                var cpu = await CatAsync(calls, shadow, layout.CpuStatFile, settings, cancellationToken);
                 var (periods, throttled) = cpu.Succeeded ? CgroupFiles.ParseCpuThrottling(cpu.Output) : (null, null);
 
                 return new CgroupStats(
