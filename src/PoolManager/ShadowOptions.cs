@@ -24,7 +24,7 @@ public sealed class ShadowOptions
     public string Pool { get; set; } = "default";
 
     /// <summary>
-    /// Most shadows of <see cref="Pool"/> alive on this Docker host at once, warm ones not counted. A
+    /// Maximum number of shadows of <see cref="Pool"/> alive on this Docker host at once, warm ones not counted. A
     /// proposal beyond it waits for a release, so that a large submission cannot exhaust the host.
     /// 0 derives it from the host with <see cref="DeriveMaxShadows"/>.
     /// </summary>

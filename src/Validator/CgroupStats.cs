@@ -85,8 +85,8 @@ public static class CgroupFiles
 
     /// <summary>
     /// Parses the output of one <c>cat</c> of a layout's OOM, peak memory and CPU files together. The
-    /// peak is the only line that is a bare number, and the keys of the OOM and CPU files differ, so
-    /// the three can be told apart.
+    /// peak is the only line that is a bare number, and the keys of the OOM and CPU files differ, so the
+    /// three can be distinguished.
     /// </summary>
     public static CgroupStats ParseCombined(string text)
     {
