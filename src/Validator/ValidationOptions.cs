@@ -25,12 +25,12 @@ public sealed class ValidationOptions
 
     /// <summary>
     /// Seconds the watch lasts at least before it may end early, once the shadow's peak memory grew by
-    /// at most <see cref="SettleGrowthPercent"/> over one window of <see cref="SettleSeconds"/>. Null,
-    /// or equal to <see cref="WatchSeconds"/>, turns the early end off, so every watch lasts
-    /// <see cref="WatchSeconds"/>. It has no effect when <see cref="SettleSeconds"/> is 0.
+    /// at most <see cref="SettleGrowthPercent"/> over one window of <see cref="SettleSeconds"/>, so a
+    /// watch lasts at least one window. Null, or <see cref="WatchSeconds"/>, turns the early end off, so
+    /// every watch lasts <see cref="WatchSeconds"/>. It has no effect when <see cref="SettleSeconds"/> is 0.
     /// </summary>
     [Range(0, 3600, ErrorMessage = "Validation:MinWatchSeconds must be between 0 and 3600 seconds.")]
-    public int? MinWatchSeconds { get; set; }
+    public int? MinWatchSeconds { get; set; } = 0;
 
     /// <summary>
     /// Seconds over which the shadow's peak memory must grow by at most <see cref="SettleGrowthPercent"/>

@@ -29,7 +29,7 @@ public sealed class ValidationOptionsTests
         Assert.Equal(250, options.PollMilliseconds);
         Assert.Equal(0, options.MaxConcurrentValidations);
         Assert.Equal(10, options.DockerCallTimeoutSeconds);
-        Assert.Null(options.MinWatchSeconds);
+        Assert.Equal(0, options.MinWatchSeconds);
     }
 
     [Fact]
@@ -49,11 +49,20 @@ public sealed class ValidationOptionsTests
     }
 
     [Fact]
-    public void Unset_minimum_watch_is_whole_watch()
+    public void Empty_minimum_watch_is_whole_watch()
     {
-        var options = Bind(("Validation:WatchSeconds", "7"));
+        var options = Bind(("Validation:WatchSeconds", "7"), ("Validation:MinWatchSeconds", ""));
 
+        Assert.Null(options.MinWatchSeconds);
         Assert.Equal(TimeSpan.FromSeconds(7), options.MinWatch);
+    }
+
+    [Fact]
+    public void Default_minimum_watch_allows_early_end()
+    {
+        var options = Bind();
+
+        Assert.Equal(TimeSpan.Zero, options.MinWatch);
     }
 
     [Fact]
