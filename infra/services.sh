@@ -10,6 +10,9 @@
 #                         but not all ready, 3 none running.
 # Each service reads the env file that infra/setup.sh writes, logs to $STATE_DIR/log/<service>.log
 # (the previous run's log is kept as <service>.log.1) and has its pid in $STATE_DIR/run/<service>.pid.
+# The services listen on ports $EVENTSHADOW_PORT_BASE (default 5080) to $EVENTSHADOW_PORT_BASE + 3, in
+# the order Negotiator, PoolManager, Validator, CostLedger. A second installation on the same machine
+# sets its own EVENTSHADOW_STATE_DIR and EVENTSHADOW_PORT_BASE.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,13 +24,16 @@ RUN_DIR="$STATE_DIR/run"
 SERVICES=(Negotiator PoolManager Validator CostLedger)
 READY_TIMEOUT=${EVENTSHADOW_READY_TIMEOUT:-120}
 STOP_TIMEOUT=40
+PORT_BASE=${EVENTSHADOW_PORT_BASE:-5080}
+[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE <= 65532)) ||
+  die "EVENTSHADOW_PORT_BASE is '$PORT_BASE'; it must be a port number from 1024 to 65532."
 
 port_of() {
   case $1 in
-    Negotiator) echo 5080 ;;
-    PoolManager) echo 5081 ;;
-    Validator) echo 5082 ;;
-    CostLedger) echo 5083 ;;
+    Negotiator) echo "$PORT_BASE" ;;
+    PoolManager) echo $((PORT_BASE + 1)) ;;
+    Validator) echo $((PORT_BASE + 2)) ;;
+    CostLedger) echo $((PORT_BASE + 3)) ;;
     *) die "unknown service $1" ;;
   esac
 }

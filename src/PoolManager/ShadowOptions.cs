@@ -32,10 +32,35 @@ public sealed class ShadowOptions
     public string Pool { get; set; } = "default";
 
     /// <summary>
-    /// Most shadows of <see cref="Pool"/> alive on this Docker host at once. A proposal beyond it
-    /// waits for a release, so that a large submission cannot exhaust the host's memory.
+    /// Maximum number of shadows of <see cref="Pool"/> alive on this Docker host at once, warm ones not counted. A
+    /// proposal beyond it waits for a release, so that a large submission cannot exhaust the host.
+    /// 0 derives it from the host with <see cref="DeriveMaxShadows"/>.
     /// </summary>
-    public int MaxShadows { get; set; } = 6;
+    public int MaxShadows { get; set; }
+
+    /// <summary>Shadows per CPU of the Docker host when <see cref="MaxShadows"/> is 0.</summary>
+    public const int ShadowsPerCpu = 8;
+
+    /// <summary>Host memory, in MiB, per shadow when <see cref="MaxShadows"/> is 0.</summary>
+    public const int HostMemoryMiBPerShadow = 512;
+
+    /// <summary>
+    /// Returns the shadow limit for a Docker host with <paramref name="cpus"/> CPUs and
+    /// <paramref name="memoryBytes"/> of memory: <see cref="ShadowsPerCpu"/> per CPU, at most one per
+    /// <see cref="HostMemoryMiBPerShadow"/> of memory, and at least 1.
+    /// </summary>
+    /// <remarks>
+    /// The Validator runs 4 validations per processor by default. Twice that many shadows leaves room
+    /// for the shadows that wait for a validation slot or for their release, which cost no CPU. One
+    /// shadow per 512 MiB keeps shadows that fill the Cache profile's default of 256 MiB within half of
+    /// the host's memory.
+    /// </remarks>
+    public static int DeriveMaxShadows(long cpus, long memoryBytes)
+    {
+        var byCpu = Math.Max(1, cpus) * ShadowsPerCpu;
+        var byMemory = memoryBytes / (HostMemoryMiBPerShadow * 1024L * 1024L);
+        return (int)Math.Clamp(Math.Min(byCpu, byMemory), 1, 10_000);
+    }
 
     /// <summary>Seconds a proposal waits for a free shadow slot before it is reported unavailable.</summary>
     public int CapacityWaitSeconds { get; set; } = 300;

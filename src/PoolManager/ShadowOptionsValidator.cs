@@ -26,9 +26,9 @@ public sealed class ShadowOptionsValidator : IValidateOptions<ShadowOptions>
             failures.Add($"{section}:WorkloadImage is missing. Set it to a local image that has `sleep`, such as eventshadow/workload:1.");
         }
 
-        if (options.MaxShadows is < 1 or > 10_000)
+        if (options.MaxShadows is < 0 or > 10_000)
         {
-            failures.Add($"{section}:MaxShadows is {options.MaxShadows}; it must be between 1 and 10000.");
+            failures.Add($"{section}:MaxShadows is {options.MaxShadows}; it must be between 1 and 10000, or 0 to derive it from the Docker host.");
         }
 
         if (options.CapacityWaitSeconds is < 1 or > 86_400)

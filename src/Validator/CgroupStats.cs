@@ -84,6 +84,27 @@ public static class CgroupFiles
     }
 
     /// <summary>
+    /// Parses the output of one <c>cat</c> of a layout's OOM, peak memory and CPU files together. The
+    /// peak is the only line that is a bare number, and the keys of the OOM and CPU files differ, so the
+    /// three can be distinguished.
+    /// </summary>
+    public static CgroupStats ParseCombined(string text)
+    {
+        long? peak = null;
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (ParseSingleValue(line) is { } value)
+            {
+                peak = value;
+                break;
+            }
+        }
+
+        var (periods, throttled) = ParseCpuThrottling(text);
+        return new CgroupStats(peak, ParseOomKillCount(text), periods, throttled);
+    }
+
+    /// <summary>
     /// Reads <c>nr_periods</c> and <c>nr_throttled</c> from <c>cpu.stat</c>. Both are absent while no CPU quota is set.
     /// </summary>
     public static (long? Periods, long? Throttled) ParseCpuThrottling(string text)

@@ -160,7 +160,7 @@ public sealed class OnDemandValidationConsumer(
 
 /// <summary>
 /// Endpoint settings of <see cref="OnDemandValidationConsumer"/>: at most
-/// <see cref="ValidationOptions.MaxConcurrentValidations"/> requests at a time, which then share the
+/// <see cref="ValidationOptions.ConcurrentValidations"/> requests at a time, which then share the
 /// slots of <see cref="ValidationScheduler"/> with the negotiations' validations. The endpoint is the
 /// shared one or, with <see cref="ValidationOptions.ShadowOwner"/>, one per Docker host.
 /// </summary>
@@ -169,6 +169,6 @@ public sealed class OnDemandValidationConsumerDefinition : ConsumerDefinition<On
     public OnDemandValidationConsumerDefinition(IOptions<ValidationOptions> options)
     {
         EndpointName = DockerHostEndpoints.EndpointName<OnDemandValidationConsumer>(options.Value.ShadowOwner);
-        ConcurrentMessageLimit = options.Value.MaxConcurrentValidations;
+        ConcurrentMessageLimit = options.Value.ConcurrentValidations;
     }
 }

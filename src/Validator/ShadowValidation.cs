@@ -151,50 +151,50 @@ public sealed partial class ShadowValidation(
     }
 
     /// <summary>
-    /// Watches the workload for <see cref="ValidationOptions.WatchSeconds"/>, then for as long as its peak
-    /// memory still grew by more than <see cref="ValidationOptions.SettleGrowthPercent"/> over the last
-    /// <see cref="ValidationOptions.SettleSeconds"/>, up to <see cref="ValidationOptions.MaxSettleSeconds"/>
-    /// more. A workload that fills its memory slowly would otherwise pass with a peak far below its real one.
+    /// Watches the workload until its peak memory has settled (<see cref="PeakSettling"/>): for
+    /// <see cref="ValidationOptions.WatchSeconds"/>, or from <see cref="ValidationOptions.MinWatchSeconds"/>
+    /// on when that is set and the peak grew by at most <see cref="ValidationOptions.SettleGrowthPercent"/>
+    /// over the last <see cref="ValidationOptions.SettleSeconds"/>, and past it while the peak still grows,
+    /// up to <see cref="ValidationOptions.MaxSettleSeconds"/> more. A workload that fills its memory slowly
+    /// would otherwise pass with a peak far below its real one.
     /// </summary>
     /// <returns>The workload's state, and whether the peak settled; null when it could not be read.</returns>
     private async Task<(WorkloadState Workload, bool? PeakSettled)> WatchUntilSettledAsync(
         ShadowDocker calls, ShadowConfigured shadow, WorkloadState workload, ValidationOptions settings, CancellationToken cancellationToken)
     {
-        var watchEnd = time.GetUtcNow() + settings.Watch;
+        var watchStart = time.GetUtcNow();
         if (settings.SettleSeconds == 0)
         {
-            return (await WatchAsync(calls, shadow, workload, watchEnd, settings, cancellationToken), null);
+            return (await WatchAsync(calls, shadow, workload, watchStart + settings.Watch, settings, cancellationToken), null);
         }
 
-        // The first window is the watch's last seconds, so a workload whose peak is flat adds no time.
-        workload = await WatchAsync(calls, shadow, workload, watchEnd - settings.Settle, settings, cancellationToken);
-        var longestEnd = watchEnd + settings.MaxSettle;
+        // The watch before the first window adds no reading, so a workload whose peak is flat adds no time.
+        workload = await WatchAsync(calls, shadow, workload, watchStart + PeakSettling.FirstWindowEnd(settings) - settings.Settle, settings, cancellationToken);
         while (IsRunning(workload))
         {
-            var before = (await ReadCgroupAsync(calls, shadow, settings, cancellationToken)).PeakMemoryBytes;
+            var before = await ReadPeakAsync(calls, shadow, settings, cancellationToken);
             workload = await WatchAsync(calls, shadow, workload, time.GetUtcNow() + settings.Settle, settings, cancellationToken);
             if (!IsRunning(workload))
             {
                 break;
             }
 
-            var after = (await ReadCgroupAsync(calls, shadow, settings, cancellationToken)).PeakMemoryBytes;
+            var after = await ReadPeakAsync(calls, shadow, settings, cancellationToken);
             if (before is null || after is null)
             {
                 return (workload, null);
             }
 
-            if (after <= before * (1 + (settings.SettleGrowthPercent / 100)))
+            switch (PeakSettling.Next(time.GetUtcNow() - watchStart, before.Value, after.Value, settings))
             {
-                return (workload, true);
-            }
+                case WatchStep.Settled:
+                    return (workload, true);
 
-            if (time.GetUtcNow() >= longestEnd)
-            {
-                logger.LogInformation(
-                    "Peak memory of shadow {ShadowId} (negotiation {NegotiationId} attempt {Attempt}) still grew from {Before} to {After} bytes when the watch ran out",
-                    shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, before, after);
-                return (workload, false);
+                case WatchStep.StillGrowing:
+                    logger.LogInformation(
+                        "Peak memory of shadow {ShadowId} (negotiation {NegotiationId} attempt {Attempt}) still grew from {Before} to {After} bytes when the watch ran out",
+                        shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, before, after);
+                    return (workload, false);
             }
         }
 
@@ -311,8 +311,10 @@ public sealed partial class ShadowValidation(
     }
 
     /// <summary>
-    /// Reads the cgroup counters with <c>cat</c> inside the shadow: cgroup v1 files first, else v2. The
-    /// layout is chosen by the OOM counter file, which both versions always have.
+    /// Reads the cgroup counters with <c>cat</c> inside the shadow: cgroup v1 files first, else v2. One
+    /// <c>cat</c> reads a layout's three files, because each read is a Docker exec, which costs CPU on a
+    /// busy host. When that fails, the layout is chosen by the OOM counter file, which both versions
+    /// always have, and its files are read one by one.
     /// </summary>
     private async Task<CgroupStats> ReadCgroupAsync(
         ShadowDocker calls, ShadowConfigured shadow, ValidationOptions settings, CancellationToken cancellationToken)
@@ -321,14 +323,24 @@ public sealed partial class ShadowValidation(
         {
             foreach (var layout in (CgroupLayout[])[CgroupLayout.V1, CgroupLayout.V2])
             {
-                var oomEvents = await CatAsync(layout.OomEventsFile);
+                var all = await calls.RunAsync(
+                    shadow.ShadowId, ["cat", layout.OomEventsFile, layout.PeakMemoryFile, layout.CpuStatFile], user: null, settings.DockerCallTimeout, cancellationToken);
+                if (all.Succeeded)
+                {
+                    return CgroupFiles.ParseCombined(all.Output);
+                }
+            }
+
+            foreach (var layout in (CgroupLayout[])[CgroupLayout.V1, CgroupLayout.V2])
+            {
+                var oomEvents = await CatAsync(calls, shadow, layout.OomEventsFile, settings, cancellationToken);
                 if (!oomEvents.Succeeded)
                 {
                     continue;
                 }
 
-                var peak = await CatAsync(layout.PeakMemoryFile);
-                var cpu = await CatAsync(layout.CpuStatFile);
+                var peak = await CatAsync(calls, shadow, layout.PeakMemoryFile, settings, cancellationToken);
+                var cpu = await CatAsync(calls, shadow, layout.CpuStatFile, settings, cancellationToken);
                 var (periods, throttled) = cpu.Succeeded ? CgroupFiles.ParseCpuThrottling(cpu.Output) : (null, null);
 
                 return new CgroupStats(
@@ -351,10 +363,39 @@ public sealed partial class ShadowValidation(
             "Could not read the cgroup of shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: `cat` failed on both {V1File} and {V2File}; peak memory and the OOM kill count are unknown",
             shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, CgroupLayout.V1.OomEventsFile, CgroupLayout.V2.OomEventsFile);
         return CgroupStats.Unknown;
-
-        Task<ExecResult> CatAsync(string file) =>
-            calls.RunAsync(shadow.ShadowId, ["cat", file], user: null, settings.DockerCallTimeout, cancellationToken);
     }
+
+    /// <summary>
+    /// Reads only the shadow's peak memory in bytes, cgroup v1 first, else v2; null when neither file
+    /// can be read. The settle windows need nothing else.
+    /// </summary>
+    private async Task<long?> ReadPeakAsync(
+        ShadowDocker calls, ShadowConfigured shadow, ValidationOptions settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var layout in (CgroupLayout[])[CgroupLayout.V1, CgroupLayout.V2])
+            {
+                var peak = await CatAsync(calls, shadow, layout.PeakMemoryFile, settings, cancellationToken);
+                if (peak.Succeeded)
+                {
+                    return CgroupFiles.ParseSingleValue(peak.Output);
+                }
+            }
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            logger.LogWarning(
+                "Docker rejected reading the peak memory of shadow {ShadowId} of negotiation {NegotiationId} attempt {Attempt}: {Error}",
+                shadow.ShadowId, shadow.NegotiationId, shadow.Attempt, ex.ResponseBody);
+        }
+
+        return null;
+    }
+
+    private static Task<ExecResult> CatAsync(
+        ShadowDocker calls, ShadowConfigured shadow, string file, ValidationOptions settings, CancellationToken cancellationToken) =>
+        calls.RunAsync(shadow.ShadowId, ["cat", file], user: null, settings.DockerCallTimeout, cancellationToken);
 
     private void WarnIfLimitsDiffer(ShadowConfigured shadow, ContainerInspectResponse container)
     {

@@ -136,7 +136,7 @@ public sealed class ValidateShadowConsumer(
 
 /// <summary>
 /// Endpoint settings of <see cref="ValidateShadowConsumer"/>: at most
-/// <see cref="ValidationOptions.MaxConcurrentValidations"/> validations at a time, from the shared
+/// <see cref="ValidationOptions.ConcurrentValidations"/> validations at a time, from the shared
 /// <c>validate-shadow</c> or, with <see cref="ValidationOptions.ShadowOwner"/>, from <c>validate-shadow-{ShadowOwner}</c>.
 /// </summary>
 public sealed class ValidateShadowConsumerDefinition : ConsumerDefinition<ValidateShadowConsumer>
@@ -144,6 +144,6 @@ public sealed class ValidateShadowConsumerDefinition : ConsumerDefinition<Valida
     public ValidateShadowConsumerDefinition(IOptions<ValidationOptions> options)
     {
         EndpointName = DockerHostEndpoints.EndpointName<ValidateShadowConsumer>(options.Value.ShadowOwner);
-        ConcurrentMessageLimit = options.Value.MaxConcurrentValidations;
+        ConcurrentMessageLimit = options.Value.ConcurrentValidations;
     }
 }

@@ -25,6 +25,15 @@ public sealed class ValidationOptions
     public int WatchSeconds { get; set; } = 5;
 
     /// <summary>
+    /// Seconds the watch lasts at least before it may end early, once the shadow's peak memory grew by
+    /// at most <see cref="SettleGrowthPercent"/> over one window of <see cref="SettleSeconds"/>, so a
+    /// watch lasts at least one window. Null, or <see cref="WatchSeconds"/>, turns the early end off, so
+    /// every watch lasts <see cref="WatchSeconds"/>. It has no effect when <see cref="SettleSeconds"/> is 0.
+    /// </summary>
+    [Range(0, 3600, ErrorMessage = "Validation:MinWatchSeconds must be between 0 and 3600 seconds.")]
+    public int? MinWatchSeconds { get; set; } = 0;
+
+    /// <summary>
     /// Seconds over which the shadow's peak memory must grow by at most <see cref="SettleGrowthPercent"/>
     /// for the watch to end: the last seconds of the watch, repeated while the peak still grows. 0 ends
     /// every watch after <see cref="WatchSeconds"/> and leaves the peak's completeness unmeasured.
@@ -52,10 +61,11 @@ public sealed class ValidationOptions
     public int PollMilliseconds { get; set; } = 250;
 
     /// <summary>
-    /// Validations that one Validator instance runs at the same time.
+    /// Validations that one Validator instance runs at the same time; 0 derives the limit from the
+    /// machine, <see cref="ValidationsPerProcessor"/> per processor (<see cref="ConcurrentValidations"/>).
     /// </summary>
-    [Range(1, 256, ErrorMessage = "Validation:MaxConcurrentValidations must be between 1 and 256.")]
-    public int MaxConcurrentValidations { get; set; } = 4;
+    [Range(0, 256, ErrorMessage = "Validation:MaxConcurrentValidations must be between 0 (derive from the processors) and 256.")]
+    public int MaxConcurrentValidations { get; set; }
 
     /// <summary>
     /// Seconds that one Docker Engine API call may take before the validation gives up on the engine.
@@ -77,9 +87,27 @@ public sealed class ValidationOptions
     /// </summary>
     public IDictionary<string, ValidationSuiteOptions> Suites { get; set; } = new Dictionary<string, ValidationSuiteOptions>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Validations per processor when <see cref="MaxConcurrentValidations"/> is 0. A validation mostly
+    /// waits for Docker and for the workload, whose CPU its quota bounds, but each smoke load and each
+    /// <c>docker exec</c> costs CPU on the host, so more at once only slows every one of them.
+    /// </summary>
+    public const int ValidationsPerProcessor = 4;
+
+    /// <summary>
+    /// Validations that run at once: <see cref="MaxConcurrentValidations"/>, or
+    /// <see cref="ValidationsPerProcessor"/> per processor of this machine when it is 0.
+    /// </summary>
+    public int ConcurrentValidations => MaxConcurrentValidations > 0
+        ? MaxConcurrentValidations
+        : Math.Min(256, ValidationsPerProcessor * Environment.ProcessorCount);
+
     public TimeSpan ReadinessTimeout => TimeSpan.FromSeconds(ReadinessTimeoutSeconds);
 
     public TimeSpan Watch => TimeSpan.FromSeconds(WatchSeconds);
+
+    /// <summary><see cref="MinWatchSeconds"/>, or <see cref="Watch"/> when it is not set.</summary>
+    public TimeSpan MinWatch => TimeSpan.FromSeconds(Math.Min(MinWatchSeconds ?? WatchSeconds, WatchSeconds));
 
     public TimeSpan Settle => TimeSpan.FromSeconds(SettleSeconds);
 
@@ -115,6 +143,9 @@ public static class ValidationOptionsSetup
             .Validate(
                 options => options.PollMilliseconds < options.ReadinessTimeoutSeconds * 1000,
                 "Validation:PollMilliseconds must be shorter than Validation:ReadinessTimeoutSeconds, or the readiness command runs only once.")
+            .Validate(
+                options => options.MinWatchSeconds is null || options.MinWatchSeconds <= options.WatchSeconds,
+                "Validation:MinWatchSeconds must not exceed Validation:WatchSeconds, which caps the watch of a workload whose peak memory has settled.")
             .ValidateOnStart();
     }
 }

@@ -7,7 +7,7 @@ namespace EventShadow.Validator;
 
 /// <summary>
 /// Runs validations one at a time per shadow, across every Validator instance, and at most
-/// <see cref="ValidationOptions.MaxConcurrentValidations"/> at once in this instance, whichever
+/// <see cref="ValidationOptions.ConcurrentValidations"/> at once in this instance, whichever
 /// consumer asked for them.
 /// </summary>
 /// <remarks>
@@ -26,7 +26,7 @@ public sealed class ValidationScheduler : IDisposable
     public ValidationScheduler(IOptions<ValidationOptions> options, IOptions<EventStoreOptions> eventStore, ILogger<ValidationScheduler> logger)
     {
         var settings = options.Value;
-        slots = new SemaphoreSlim(settings.MaxConcurrentValidations, settings.MaxConcurrentValidations);
+        slots = new SemaphoreSlim(settings.ConcurrentValidations, settings.ConcurrentValidations);
         connectionString = eventStore.Value.ConnectionString;
         maximumWait = ValidationSuites.LongestTimeout(settings);
         this.logger = logger;

@@ -25,21 +25,22 @@ public sealed class ShadowValidationTests : IAsyncLifetime
     public Task DisposeAsync() => shadows.DisposeAsync().AsTask();
 
     private async Task<ValidationReport> ValidateAsync(
-        ShadowConfigured shadow, int readinessTimeoutSeconds = 30, int watchSeconds = 3, int maxSettleSeconds = 30)
+        ShadowConfigured shadow, int readinessTimeoutSeconds = 30, int watchSeconds = 3, int maxSettleSeconds = 30, int? minWatchSeconds = null)
     {
-        var report = await Validation(readinessTimeoutSeconds, watchSeconds, maxSettleSeconds).ValidateAsync(shadow, CancellationToken.None);
+        var report = await Validation(readinessTimeoutSeconds, watchSeconds, maxSettleSeconds, minWatchSeconds).ValidateAsync(shadow, CancellationToken.None);
         output.WriteLine($"{report.Verdict.Failure?.ToString() ?? "Passed"}: {string.Join("; ", report.Verdict.Reasons)}");
         output.WriteLine(report.Measurements.ToString());
         return report;
     }
 
-    private ShadowValidation Validation(int readinessTimeoutSeconds, int watchSeconds, int maxSettleSeconds = 30) =>
+    private ShadowValidation Validation(int readinessTimeoutSeconds, int watchSeconds, int maxSettleSeconds = 30, int? minWatchSeconds = null) =>
         new(
             shadows.Docker,
             Options.Create(new ValidationOptions
             {
                 ReadinessTimeoutSeconds = readinessTimeoutSeconds,
                 WatchSeconds = watchSeconds,
+                MinWatchSeconds = minWatchSeconds,
                 MaxSettleSeconds = maxSettleSeconds,
                 PollMilliseconds = 100,
             }),
@@ -119,6 +120,32 @@ public sealed class ShadowValidationTests : IAsyncLifetime
         var report = await ValidateAsync(shadow, watchSeconds: 3);
 
         Assert.True(report.Measurements.PeakSettled);
+    }
+
+    [Fact]
+    public async Task Settled_peak_ends_watch_early()
+    {
+        var shadow = await shadows.StartAsync(new ResourceAllocation(250, 64), ["sleep", "300"], readiness: null);
+
+        var report = await ValidateAsync(shadow, watchSeconds: 10, minWatchSeconds: 0);
+
+        Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Reasons));
+        Assert.True(report.Measurements.PeakSettled);
+        Assert.True(report.Measurements.WatchedSeconds >= 2, $"watched {report.Measurements.WatchedSeconds} s, less than one 2 s settle window");
+        Assert.True(report.Measurements.WatchedSeconds < 10, $"watched {report.Measurements.WatchedSeconds} s although the peak was flat and the minimum watch 0 s");
+    }
+
+    [Fact]
+    public async Task Growing_peak_watches_past_early_end()
+    {
+        var shadow = await shadows.StartAsync(new ResourceAllocation(500, 256), SlowlyGrowing, readiness: null);
+
+        var report = await ValidateAsync(shadow, watchSeconds: 6, minWatchSeconds: 0);
+
+        Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Reasons));
+        Assert.True(report.Measurements.PeakSettled);
+        Assert.True(report.Measurements.WatchedSeconds >= 6, $"watched {report.Measurements.WatchedSeconds} s although the peak grew for about 12 s");
+        Assert.True(report.Measurements.PeakMemoryMiB > 75, $"peak {report.Measurements.PeakMemoryMiB} MiB should include all 8 variables of 10 MB");
     }
 
     [Fact]

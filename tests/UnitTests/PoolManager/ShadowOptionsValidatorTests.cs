@@ -57,6 +57,16 @@ public sealed class ShadowOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData(-1)]
+    [InlineData(10_001)]
+    public void Max_shadows_out_of_range_is_reported_by_key(int maxShadows)
+    {
+        var result = validator.Validate(null, new ShadowOptions { MaxShadows = maxShadows });
+
+        Assert.Contains(result.Failures!, failure => failure.StartsWith($"Shadows:MaxShadows is {maxShadows}", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(7)]
     [InlineData(5_000_000)]

@@ -97,4 +97,40 @@ public sealed class CgroupFilesTests
 
         Assert.Equal(256.0, stats.PeakMemoryMiB);
     }
+
+    [Fact]
+    public void ParseCombined_reads_v1_files_in_one_output()
+    {
+        const string output = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n268435456\nnr_periods 91\nnr_throttled 23\nthrottled_time 1843000000\n";
+
+        var stats = CgroupFiles.ParseCombined(output);
+
+        Assert.Equal(268_435_456, stats.PeakMemoryBytes);
+        Assert.Equal(2, stats.OomKillCount);
+        Assert.Equal(91, stats.CpuPeriods);
+        Assert.Equal(23, stats.ThrottledPeriods);
+    }
+
+    [Fact]
+    public void ParseCombined_reads_v2_files_in_one_output()
+    {
+        const string output = "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n14417920\nusage_usec 812\nuser_usec 500\nsystem_usec 312\nnr_periods 12\nnr_throttled 3\nthrottled_usec 900\n";
+
+        var stats = CgroupFiles.ParseCombined(output);
+
+        Assert.Equal(14_417_920, stats.PeakMemoryBytes);
+        Assert.Equal(1, stats.OomKillCount);
+        Assert.Equal(12, stats.CpuPeriods);
+        Assert.Equal(3, stats.ThrottledPeriods);
+    }
+
+    [Fact]
+    public void ParseCombined_without_cpu_quota_leaves_periods_unknown()
+    {
+        var stats = CgroupFiles.ParseCombined("oom_kill_disable 0\nunder_oom 0\noom_kill 0\n1048576\nnr_periods 0\n");
+
+        Assert.Equal(1_048_576, stats.PeakMemoryBytes);
+        Assert.Equal(0, stats.OomKillCount);
+        Assert.Null(stats.ThrottledPeriods);
+    }
 }

@@ -27,8 +27,51 @@ public sealed class ValidationOptionsTests
         Assert.Equal(30, options.ReadinessTimeoutSeconds);
         Assert.Equal(5, options.WatchSeconds);
         Assert.Equal(250, options.PollMilliseconds);
-        Assert.Equal(4, options.MaxConcurrentValidations);
+        Assert.Equal(0, options.MaxConcurrentValidations);
         Assert.Equal(10, options.DockerCallTimeoutSeconds);
+        Assert.Equal(0, options.MinWatchSeconds);
+    }
+
+    [Fact]
+    public void Unset_concurrency_derives_from_processors()
+    {
+        var options = Bind();
+
+        Assert.Equal(ValidationOptions.ValidationsPerProcessor * Environment.ProcessorCount, options.ConcurrentValidations);
+    }
+
+    [Fact]
+    public void Set_concurrency_overrides_derived_one()
+    {
+        var options = Bind(("Validation:MaxConcurrentValidations", "3"));
+
+        Assert.Equal(3, options.ConcurrentValidations);
+    }
+
+    [Fact]
+    public void Empty_minimum_watch_is_whole_watch()
+    {
+        var options = Bind(("Validation:WatchSeconds", "7"), ("Validation:MinWatchSeconds", ""));
+
+        Assert.Null(options.MinWatchSeconds);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.MinWatch);
+    }
+
+    [Fact]
+    public void Default_minimum_watch_allows_early_end()
+    {
+        var options = Bind();
+
+        Assert.Equal(TimeSpan.Zero, options.MinWatch);
+    }
+
+    [Fact]
+    public void Minimum_watch_above_watch_is_rejected()
+    {
+        var error = Assert.Throws<OptionsValidationException>(
+            () => Bind(("Validation:WatchSeconds", "5"), ("Validation:MinWatchSeconds", "6")));
+
+        Assert.Contains("Validation:MinWatchSeconds must not exceed Validation:WatchSeconds", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -53,7 +96,8 @@ public sealed class ValidationOptionsTests
     [InlineData("Validation:ReadinessTimeoutSeconds", "0")]
     [InlineData("Validation:WatchSeconds", "-1")]
     [InlineData("Validation:PollMilliseconds", "5")]
-    [InlineData("Validation:MaxConcurrentValidations", "0")]
+    [InlineData("Validation:MaxConcurrentValidations", "-1")]
+    [InlineData("Validation:MinWatchSeconds", "-1")]
     [InlineData("Validation:DockerCallTimeoutSeconds", "301")]
     public void Invalid_setting_is_rejected_by_key(string key, string value)
     {
@@ -97,5 +141,13 @@ public sealed class ValidationOptionsTests
 
         Assert.Equal(3, definition.ConcurrentMessageLimit);
         Assert.Equal(3, onDemand.ConcurrentMessageLimit);
+    }
+
+    [Fact]
+    public void Consumer_definition_uses_derived_concurrency()
+    {
+        var definition = new ValidateShadowConsumerDefinition(Options.Create(new ValidationOptions()));
+
+        Assert.Equal(ValidationOptions.ValidationsPerProcessor * Environment.ProcessorCount, definition.ConcurrentMessageLimit);
     }
 }
