@@ -178,7 +178,10 @@ public sealed partial class ShadowContainers : IDisposable
             var unpause = docker.Containers.UnpauseContainerAsync(warmShadowId, cancellationToken);
             var network = request.Workload.NeedsNetwork ? JoinInternalNetworkAsync(warmShadowId, cancellationToken) : Task.CompletedTask;
             var engineLimits = limitsInKernel ? Task.CompletedTask : ApplyAllocationAsync(warmShadowId, request, cancellationToken);
-            var launcherRuns = hasLauncher ? IsExecRunningAsync(launcher.ExecId, cancellationToken) : Task.FromResult(false);
+
+            // The launcher's exec is inspected alongside: one that never started has pid 0 and exit code
+            // 126, and its input leads nowhere.
+            var launcherRuns = hasLauncher ? IsLauncherRunningAsync(launcher.ExecId, cancellationToken) : Task.FromResult(false);
 
             // With its limits in force and no network to wait for, the workload's line can wait in the
             // paused launcher's input: the launcher reads it the moment the unpause lets it run.
@@ -187,14 +190,7 @@ public sealed partial class ShadowContainers : IDisposable
                 : null;
             await Task.WhenAll(unpause, network, engineLimits, launcherRuns);
 
-            var handedOver = earlyHandOver is null ? null : await earlyHandOver;
-            string? execId = null;
-            if (await launcherRuns)
-            {
-                execId = earlyHandOver is null ? await StartThroughLauncherAsync(warmShadowId, launcher, request, cancellationToken) : handedOver;
-            }
-
-            execId ??= await StartWorkloadAsync(warmShadowId, request, cancellationToken);
+            var execId = await StartClaimedWorkloadAsync(warmShadowId, await launcherRuns ? launcher : null, earlyHandOver, request, cancellationToken);
             return new ShadowClaim(warmShadowId, name, request.Workload.Image, ColdStart: false, claimedAt, execId)
             {
                 EngineUpdate = RecordClaimAsync(warmShadowId, name, request, allocationRecorded: !limitsInKernel),
@@ -217,6 +213,28 @@ public sealed partial class ShadowContainers : IDisposable
                 launcher.Input.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Returns the exec id of the claimed shadow's workload: the running launcher's when it took the
+    /// workload, before the unpause or now, and a fresh exec's otherwise.
+    /// </summary>
+    /// <param name="launcher">The shadow's launcher when it runs; null when there is none or it never started.</param>
+    private async Task<string> StartClaimedWorkloadAsync(
+        string containerId,
+        (string ExecId, MultiplexedStream Input)? launcher,
+        Task<string?>? earlyHandOver,
+        ShadowRequest request,
+        CancellationToken cancellationToken)
+    {
+        var handedOver = earlyHandOver is null ? null : await earlyHandOver;
+        string? execId = null;
+        if (launcher is { } running)
+        {
+            execId = earlyHandOver is null ? await StartThroughLauncherAsync(containerId, running, request, cancellationToken) : handedOver;
+        }
+
+        return execId ?? await StartWorkloadAsync(containerId, request, cancellationToken);
     }
 
     /// <summary>
@@ -268,9 +286,10 @@ public sealed partial class ShadowContainers : IDisposable
         launchers[containerId] = (exec.ID, input);
 
         // The start returns before runc has the process running; pausing the shadow then makes the exec
-        // fail with code 126, so the caller pauses only once the engine reports it running.
+        // fail with code 126, so the caller pauses only once the engine reports the process's pid. The
+        // engine reports the exec as running before that, with pid 0.
         var deadline = time.GetUtcNow().AddSeconds(10);
-        while (!(await docker.Exec.InspectContainerExecAsync(exec.ID, cancellationToken)).Running)
+        while (!LauncherStarted(await docker.Exec.InspectContainerExecAsync(exec.ID, cancellationToken)))
         {
             if (time.GetUtcNow() > deadline)
             {
@@ -314,8 +333,11 @@ public sealed partial class ShadowContainers : IDisposable
         return launcher.ExecId;
     }
 
-    private async Task<bool> IsExecRunningAsync(string execId, CancellationToken cancellationToken) =>
-        (await docker.Exec.InspectContainerExecAsync(execId, cancellationToken)).Running;
+    /// <summary>Returns whether the launcher's process exists: the exec runs and has a pid.</summary>
+    public static bool LauncherStarted(ContainerExecInspectResponse exec) => exec.Running && exec.Pid > 0;
+
+    private async Task<bool> IsLauncherRunningAsync(string execId, CancellationToken cancellationToken) =>
+        LauncherStarted(await docker.Exec.InspectContainerExecAsync(execId, cancellationToken));
 
     private void DropLauncher(string containerId)
     {

@@ -53,6 +53,26 @@ public sealed class WarmClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Warm_claims_start_through_launcher()
+    {
+        // A launcher paused before runc had started it never ran, and its claims fell back to a
+        // fresh exec. Several claims in a row make such a race visible.
+        for (var claimNumber = 0; claimNumber < 5; claimNumber++)
+        {
+            var (shadows, request) = CreateDriverAndRequest();
+            var (warmId, _) = await shadows.CreateWarmAsync(new WarmShadowRequest(request.Profile, request.Workload), CancellationToken.None);
+
+            var claim = await shadows.ClaimWarmAsync(warmId, request, CancellationToken.None);
+            var exec = await ShadowDocker.Client.Exec.InspectContainerExecAsync(claim.WorkloadExecId);
+
+            Assert.True(
+                WorkloadLauncher.IsLauncher(exec.ProcessConfig?.Entrypoint, exec.ProcessConfig?.Arguments),
+                $"claim {claimNumber} started {exec.ProcessConfig?.Entrypoint} instead of handing the workload to the launcher");
+            await ShadowDocker.RemoveAsync(warmId);
+        }
+    }
+
+    [Fact]
     public async Task Engine_records_claim_after_return()
     {
         var (shadows, request) = CreateDriverAndRequest();
