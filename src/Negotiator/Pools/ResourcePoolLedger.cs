@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using EventShadow.Contracts;
+using EventShadow.Hosting;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -129,10 +130,10 @@ public sealed class ResourcePoolLedger(
     /// </summary>
     /// <remarks>
     /// The pool's lock orders concurrent releases of one negotiation, so exactly one of them records
-    /// <see cref="AllocationReleased"/>. The append states no expected version: another service's event
-    /// appended to the stream meanwhile (the CostLedger's pricing of the commit) then waits for this
-    /// transaction instead of failing it. A failed append would be rolled back and leave a gap in the
-    /// event sequence, at which every projection and the relay wait
+    /// <see cref="AllocationReleased"/>. The append states no expected version and locks the stream
+    /// (<see cref="EventStreamLock"/>), so it and another service's append to the stream (the
+    /// CostLedger's pricing of the commit) run one after the other. Otherwise one of them would fail
+    /// and leave a gap in the event sequence, at which every projection and the relay wait
     /// (<c>EventStore:StaleSequenceMilliseconds</c>).
     /// </remarks>
     public async Task<bool> ReleaseCommittedAsync(AllocationReleased released, CancellationToken cancellationToken)
@@ -243,6 +244,8 @@ public sealed class ResourcePoolLedger(
             var (events, results, negotiationAppends) = Decide(changes, capacity, clock.GetUtcNow());
             if (events.Count > 0)
             {
+                await EventStreamLock.LockAsync(
+                    store, connection, transaction, negotiationAppends.Select(append => append.NegotiationId).ToList(), cancellationToken);
                 session.Events.Append(streamId, events);
                 foreach (var append in negotiationAppends)
                 {
