@@ -19,8 +19,8 @@ public static class EventStreamLock
 {
     /// <summary>
     /// Locks the <c>mt_streams</c> rows of <paramref name="streamIds"/> until <paramref name="transaction"/>
-    /// ends, in id order so that two callers locking several streams cannot deadlock. A stream that does
-    /// not exist yet has no row and is not locked.
+    /// ends. Rows are locked in id order, so two callers of this method that lock several streams take
+    /// them in the same order. A stream that does not exist yet has no row and is not locked.
     /// </summary>
     public static async Task LockAsync(
         IDocumentStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> streamIds,
