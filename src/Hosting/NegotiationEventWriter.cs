@@ -47,7 +47,17 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
     public async Task<bool> AppendOnceAsync(
         string consumer, ConsumeContext context, Guid negotiationId, long? expectedVersion, params object[] events)
     {
-        await using var session = store.LightweightSession();
+        // An append without an expected version waits for other appends to the stream rather than
+        // colliding with them; see EventStreamLock.
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(context.CancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
+        if (events.Length > 0 && expectedVersion is null)
+        {
+            await EventStreamLock.LockAsync(store, connection, transaction, [negotiationId], context.CancellationToken);
+        }
+
+        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
 
         if (context.MessageId is { } messageId)
         {
@@ -72,6 +82,7 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
         try
         {
             await session.SaveChangesAsync(context.CancellationToken);
+            await transaction.CommitAsync(context.CancellationToken);
             return true;
         }
         catch (DocumentAlreadyExistsException)

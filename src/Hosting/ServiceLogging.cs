@@ -10,10 +10,19 @@ namespace EventShadow.Hosting;
 /// Serilog for a service: levels and overrides from the <c>Serilog</c> section, console output as
 /// text or, with <c>Logging:Format=json</c>, as compact JSON for log collectors.
 /// </summary>
+/// <remarks>
+/// The console is written on a background thread (Serilog.Sinks.Async), so a request or a consumed
+/// message does not wait for the terminal or the log file behind it. The buffer holds
+/// <see cref="BufferedEvents"/> events; when it is full, callers wait rather than lose lines. The host
+/// disposes the logger on a clean stop and <see cref="ServiceRunner"/> flushes it on every exit path.
+/// </remarks>
 public static class ServiceLogging
 {
     public const string TextTemplate =
         "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service}: {Message:lj} {Properties:j}{NewLine}{Exception}";
+
+    /// <summary>Log events the background writer buffers before a caller has to wait.</summary>
+    public const int BufferedEvents = 10_000;
 
     public static IServiceCollection AddServiceLogging(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
@@ -27,14 +36,20 @@ public static class ServiceLogging
                 .Enrich.WithProperty("Service", serviceName)
                 .Filter.ByExcluding(IsRetriedConflict);
 
-            if (json)
-            {
-                logger.WriteTo.Console(new CompactJsonFormatter());
-            }
-            else
-            {
-                logger.WriteTo.Console(outputTemplate: TextTemplate);
-            }
+            logger.WriteTo.Async(
+                sink =>
+                {
+                    if (json)
+                    {
+                        sink.Console(new CompactJsonFormatter());
+                    }
+                    else
+                    {
+                        sink.Console(outputTemplate: TextTemplate);
+                    }
+                },
+                bufferSize: BufferedEvents,
+                blockWhenFull: true);
         });
     }
 

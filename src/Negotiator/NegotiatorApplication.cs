@@ -44,6 +44,7 @@ public static class NegotiatorApplication
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AllocationRecommender>();
+        builder.Services.AddSingleton<FastPathRefresh>();
         builder.Services.AddSingleton<NegotiationSubmitter>();
         builder.Services.AddSingleton<ResourcePoolLedger>();
         builder.Services.AddSingleton<NegotiationDecisions>();

@@ -31,4 +31,27 @@ public sealed class FastPathOptions
     /// </summary>
     [Range(0.0, 1.0)]
     public double MaxRecommendationChange { get; set; } = 0.10;
+
+    /// <summary>
+    /// A trusted workload runs a shadow trial instead of every this many commits from history, so that its
+    /// history keeps following the workload's real use; 0 never does. The count is kept per Negotiator
+    /// instance.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int RefreshEvery { get; set; } = 20;
+
+    /// <summary>
+    /// Seconds that must pass after a workload's refresh trial before the next one starts, so that a
+    /// workload submitted many times a second does not run a trial for every <see cref="RefreshEvery"/>th.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int RefreshMinIntervalSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Milliseconds for which a first proposal reuses the usage history that another negotiation of the
+    /// same workload read, instead of reading it again; 0 reads it for every negotiation. History is an
+    /// asynchronous projection, so it already lags the newest trial by the async daemon's delay.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int HistoryCacheMilliseconds { get; set; } = 1000;
 }

@@ -45,7 +45,7 @@ public static class CapacityEndpoints
                 title: "The request is invalid");
         }
 
-        await using var session = store.LightweightSession();
+        await using var session = store.QuerySession();
         var state = await session.LoadAsync<NegotiationState>(negotiationId, cancellationToken);
         if (state is null)
         {
@@ -59,31 +59,11 @@ public static class CapacityEndpoints
                 statusCode: StatusCodes.Status409Conflict, title: "Nothing to release");
         }
 
-        // The negotiation's own stream, read by its id: a query over every AllocationReleased event
-        // would scan more of the store with each release.
-        var events = await session.Events.FetchStreamAsync(negotiationId, token: cancellationToken);
-        var version = events.Count > 0 ? events[^1].Version : 0;
-        if (events.Any(@event => @event.Data is AllocationReleased))
-        {
-            return TypedResults.Ok(new ReleaseResponse(negotiationId, state.Pool, AlreadyReleased: true));
-        }
-
-        await ledger.ReleaseAsync(state.Pool, negotiationId, "released through the API", cancellationToken);
-
-        // Appending at the version read above keeps two concurrent releases from both recording one.
-        session.Events.Append(negotiationId, version + 1, new AllocationReleased(negotiationId, state.Pool, "released through the API", clock.GetUtcNow()));
-        try
-        {
-            await session.SaveChangesAsync(cancellationToken);
-        }
-        catch (Exception ex) when (Hosting.MartenFailureLogger.IsExpectedConflict(ex))
-        {
-            return TypedResults.Problem(
-                $"Negotiation {negotiationId} changed while it was being released; send the request again.",
-                statusCode: StatusCodes.Status409Conflict, title: "Concurrent change");
-        }
-
-        return TypedResults.Ok(new ReleaseResponse(negotiationId, state.Pool, AlreadyReleased: false));
+        // The pool's change and the AllocationReleased event commit together, and only the release that
+        // finds the lease still held records one, so a repeated or concurrent request changes nothing.
+        var released = await ledger.ReleaseCommittedAsync(
+            new AllocationReleased(negotiationId, state.Pool, "released through the API", clock.GetUtcNow()), cancellationToken);
+        return TypedResults.Ok(new ReleaseResponse(negotiationId, state.Pool, AlreadyReleased: !released));
     }
 
     /// <summary>

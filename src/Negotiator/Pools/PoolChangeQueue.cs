@@ -5,12 +5,25 @@ namespace EventShadow.Negotiator.Pools;
 /// <summary>
 /// One waiting change of a pool: what it decides on the pool's state, and its outcome once committed.
 /// </summary>
-internal sealed class PoolChange(Func<PoolCapacity, DateTimeOffset, (IReadOnlyList<object> Events, object? Result)> decide)
+/// <param name="negotiationEvents">
+/// Events for the negotiation's own stream that depend on the decision, appended in the transaction that
+/// changes the pool; null when the change appends to no negotiation stream.
+/// </param>
+internal sealed class PoolChange(
+    Func<PoolCapacity, DateTimeOffset, (IReadOnlyList<object> Events, object? Result)> decide,
+    Func<object?, NegotiationAppend?>? negotiationEvents = null)
 {
     public Func<PoolCapacity, DateTimeOffset, (IReadOnlyList<object> Events, object? Result)> Decide { get; } = decide;
 
+    public Func<object?, NegotiationAppend?>? NegotiationEvents { get; } = negotiationEvents;
+
     public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+
+/// <summary>
+/// Events appended to a negotiation's stream together with a pool change.
+/// </summary>
+internal sealed record NegotiationAppend(Guid NegotiationId, IReadOnlyList<object> Events);
 
 /// <summary>
 /// Changes of one pool waiting for its gate. One caller at a time acquires the gate and applies a batch of them.

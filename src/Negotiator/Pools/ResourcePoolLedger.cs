@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using EventShadow.Contracts;
+using EventShadow.Hosting;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -40,6 +41,9 @@ public sealed class ResourcePoolLedger(
     TimeProvider clock,
     ILogger<ResourcePoolLedger> logger)
 {
+    /// <summary>The result of a change that released a lease.</summary>
+    private static readonly object Released = new();
+
     private readonly ConcurrentDictionary<string, PoolChangeQueue> queues = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -120,6 +124,31 @@ public sealed class ResourcePoolLedger(
             cancellationToken);
 
     /// <summary>
+    /// Returns a committed negotiation's capacity to its pool and appends <paramref name="released"/> to the
+    /// negotiation's stream, in the transaction that changes the pool. Returns false, with nothing written,
+    /// when the negotiation holds no capacity there because an earlier release took it.
+    /// </summary>
+    /// <remarks>
+    /// The pool's lock orders concurrent releases of one negotiation, so exactly one of them records
+    /// <see cref="AllocationReleased"/>. The append states no expected version and locks the stream
+    /// (<see cref="EventStreamLock"/>), so it and another service's append to the stream (the
+    /// CostLedger's pricing of the commit) run one after the other. Otherwise one of them would fail
+    /// and leave a gap in the event sequence, at which every projection and the relay wait
+    /// (<c>EventStore:StaleSequenceMilliseconds</c>).
+    /// </remarks>
+    public async Task<bool> ReleaseCommittedAsync(AllocationReleased released, CancellationToken cancellationToken)
+    {
+        var outcome = await ChangePoolAsync<object>(
+            released.Pool,
+            (capacity, _) => capacity.Leases.ContainsKey(released.NegotiationId)
+                ? ([new LeaseReleased(released.Pool, released.NegotiationId, released.Reason)], Released)
+                : ([], null),
+            cancellationToken,
+            result => result is null ? null : new NegotiationAppend(released.NegotiationId, [released]));
+        return outcome is not null;
+    }
+
+    /// <summary>
     /// Returns every configured pool's capacity, committed and leased use, and free capacity now.
     /// </summary>
     public async Task<IReadOnlyList<PoolStatus>> DescribeAsync(CancellationToken cancellationToken)
@@ -159,11 +188,20 @@ public sealed class ResourcePoolLedger(
     /// decides each on the state the earlier ones left, and commits all their events in one transaction.
     /// One lock and one commit then serve many negotiations, instead of a round trip each.
     /// </remarks>
+    /// <param name="negotiationEvents">
+    /// Returns, from the decision's result, events for a negotiation's stream that commit with the pool's
+    /// events, or null for none.
+    /// </param>
     private async Task<T?> ChangePoolAsync<T>(
-        string pool, Func<PoolCapacity, DateTimeOffset, (IReadOnlyList<object> Events, T? Result)> decide, CancellationToken cancellationToken)
+        string pool,
+        Func<PoolCapacity, DateTimeOffset, (IReadOnlyList<object> Events, T? Result)> decide,
+        CancellationToken cancellationToken,
+        Func<T?, NegotiationAppend?>? negotiationEvents = null)
         where T : class
     {
-        var change = new PoolChange((capacity, now) => decide(capacity, now));
+        var change = new PoolChange(
+            (capacity, now) => decide(capacity, now),
+            negotiationEvents is null ? null : result => negotiationEvents((T?)result));
         var queue = queues.GetOrAdd(pool, _ => new PoolChangeQueue());
         queue.Waiting.Enqueue(change);
 
@@ -203,32 +241,29 @@ public sealed class ResourcePoolLedger(
             await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
             var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
 
-            var now = clock.GetUtcNow();
-            var events = new List<object>();
-            var results = new List<object?>(changes.Count);
-            foreach (var change in changes)
-            {
-                var (decided, result) = change.Decide(capacity, now);
-                foreach (var @event in decided)
-                {
-                    ApplyInMemory(capacity, @event);
-                }
-
-                events.AddRange(decided);
-                results.Add(result);
-            }
-
+            var (events, results, negotiationAppends) = Decide(changes, capacity, clock.GetUtcNow());
             if (events.Count > 0)
             {
+                await EventStreamLock.LockAsync(
+                    store, connection, transaction, negotiationAppends.Select(append => append.NegotiationId).ToList(), cancellationToken);
                 session.Events.Append(streamId, events);
+                foreach (var append in negotiationAppends)
+                {
+                    session.Events.Append(append.NegotiationId, append.Events);
+                }
+
                 await session.SaveChangesAsync(cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
 
-            foreach (var @event in events)
+            // Each negotiation logs its own outcome; these lines repeat it per pool event, so they are for debugging.
+            if (logger.IsEnabled(LogLevel.Debug))
             {
-                logger.LogInformation("Pool {Pool}: {PoolEvent}", pool, @event);
+                foreach (var @event in events)
+                {
+                    logger.LogDebug("Pool {Pool}: {PoolEvent}", pool, @event);
+                }
             }
 
             for (var index = 0; index < changes.Count; index++)
@@ -244,6 +279,35 @@ public sealed class ResourcePoolLedger(
                 change.Done.TrySetException(ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Decides each change on the state the earlier ones of the batch left, and collects their pool events,
+    /// results and appends to negotiation streams.
+    /// </summary>
+    private static (List<object> Events, List<object?> Results, List<NegotiationAppend> NegotiationAppends) Decide(
+        IReadOnlyList<PoolChange> changes, PoolCapacity capacity, DateTimeOffset now)
+    {
+        var events = new List<object>();
+        var results = new List<object?>(changes.Count);
+        var negotiationAppends = new List<NegotiationAppend>();
+        foreach (var change in changes)
+        {
+            var (decided, result) = change.Decide(capacity, now);
+            foreach (var @event in decided)
+            {
+                ApplyInMemory(capacity, @event);
+            }
+
+            events.AddRange(decided);
+            results.Add(result);
+            if (change.NegotiationEvents?.Invoke(result) is { } append)
+            {
+                negotiationAppends.Add(append);
+            }
+        }
+
+        return (events, results, negotiationAppends);
     }
 
     /// <summary>

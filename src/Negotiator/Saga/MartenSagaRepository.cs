@@ -126,6 +126,9 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
         return Task.CompletedTask;
     }
 
+    // NOTE: the saga appends without locking the stream's row (Hosting.EventStreamLock), so an append by
+    // another service to the same negotiation at the same moment can still fail one of them and leave a
+    // sequence gap. Locking here would need the session's own transaction opened before SaveChangesAsync.
     private void AppendRaisedEvents(TSaga saga)
     {
         var events = saga.TakeRaisedEvents();

@@ -20,12 +20,15 @@ namespace EventShadow.Negotiator.Saga;
 /// </remarks>
 public sealed class NegotiationDecisions(
     AllocationRecommender recommender,
+    FastPathRefresh refresh,
     IServiceProvider services,
     IOptions<NegotiationOptions> negotiationOptions,
     IOptionsMonitor<ResourcePoolOptions> poolOptions,
     TimeProvider clock,
     ILogger<NegotiationDecisions> logger)
 {
+    private readonly UsageHistoryCache usageCache = new(() => services.GetRequiredService<IDocumentStore>(), clock);
+
     private NegotiationOptions Settings => negotiationOptions.Value;
 
     private ResourcePoolLedger Pools => services.GetRequiredService<ResourcePoolLedger>();
@@ -44,18 +47,30 @@ public sealed class NegotiationDecisions(
         state.StartedAt = now;
         state.DeadlineAt = now.AddSeconds(Settings.DeadlineSeconds);
 
-        var usage = await LoadUsageAsync(state, cancellationToken);
+        var usage = await usageCache.LoadAsync(state.WorkloadKey, state.Profile, Settings.FastPath.HistoryCacheMilliseconds, cancellationToken);
         var history = Evidence(usage);
         var proposal = recommender.Propose(requirements.Profile, requirements.Container, requirements.Hints, history);
 
         var fastPath = FastPathTrust.Decide(usage.Workload, proposal.Allocation, Settings.FastPath, Settings.HistoryMargin, now);
-        if (fastPath.Trusted)
+        if (fastPath.Trusted && !refresh.TakeRefresh(state.WorkloadKey, Settings.FastPath))
         {
             await CommitWithoutTrialAsync(state, proposal, fastPath, cancellationToken);
             return;
         }
 
-        logger.LogDebug("Negotiation {NegotiationId} runs a shadow trial: {FastPathReason}", state.CorrelationId, fastPath.Reason);
+        if (fastPath.Trusted)
+        {
+            var refreshReason = $"refresh trial: the history of {fastPath.ValidatedRuns} validated runs is trusted, but a trusted workload runs a trial " +
+                $"once in every {Settings.FastPath.RefreshEvery} negotiations (Negotiation:FastPath:RefreshEvery), so that its history follows its current use";
+            logger.LogInformation("Negotiation {NegotiationId} runs a shadow trial of workload {WorkloadKey}: {FastPathReason}",
+                state.CorrelationId, state.WorkloadKey, refreshReason);
+            proposal = proposal with { Rationale = $"{proposal.Rationale} This is a {refreshReason}." };
+        }
+        else
+        {
+            logger.LogDebug("Negotiation {NegotiationId} runs a shadow trial: {FastPathReason}", state.CorrelationId, fastPath.Reason);
+        }
+
         await ProposeAsync(state, proposal, history, cancellationToken);
     }
 
@@ -64,11 +79,8 @@ public sealed class NegotiationDecisions(
     /// history showed that a trial would only confirm it.
     /// </summary>
     /// <remarks>
-    /// TODO: a commit without a trial records no usage, so a workload whose real use drifts keeps being
-    /// committed from its old runs until Negotiation:FastPath:MaxHistoryAgeHours passes. Trying a sample
-    /// of fast-path negotiations in a shadow anyway would keep its history current. The PoolManager's
-    /// demand forecast also counts these negotiations' RequirementsAnalyzed and keeps warm shadows for
-    /// them; forecasting from AllocationProposed would fix that.
+    /// A commit without a trial records no usage; <see cref="FastPathRefresh"/> sends some negotiations
+    /// of a trusted workload to a trial instead, so that its history keeps following its real use.
     /// </remarks>
     private async Task CommitWithoutTrialAsync(NegotiationState state, Proposal proposal, FastPathDecision fastPath, CancellationToken cancellationToken)
     {
@@ -185,19 +197,15 @@ public sealed class NegotiationDecisions(
 
     private void RecordUsage(NegotiationState state, int attempt, bool passed, ValidationMeasurements measurements)
     {
+        usageCache.Forget(state.WorkloadKey, state.Profile);
         state.Raise(new UsageRecorded(
             state.CorrelationId, attempt, state.WorkloadKey, state.Profile, state.Allocation!, passed,
             Complete: !measurements.OomKilled, measurements.PeakMemoryMiB, measurements.ThrottledPeriods, measurements.TotalPeriods,
             clock.GetUtcNow()));
     }
 
-    private async Task<(WorkloadUsage? Workload, WorkloadUsage? Profile)> LoadUsageAsync(NegotiationState state, CancellationToken cancellationToken)
-    {
-        await using var session = Store.QuerySession();
-        var profileKey = WorkloadKeys.ForProfile(state.Profile);
-        var usage = await session.LoadManyAsync<WorkloadUsage>(cancellationToken, state.WorkloadKey, profileKey);
-        return (usage.FirstOrDefault(entry => entry.Id == state.WorkloadKey), usage.FirstOrDefault(entry => entry.Id == profileKey));
-    }
+    private Task<(WorkloadUsage? Workload, WorkloadUsage? Profile)> LoadUsageAsync(NegotiationState state, CancellationToken cancellationToken) =>
+        UsageHistoryCache.LoadFromStoreAsync(Store, state.WorkloadKey, state.Profile, cancellationToken);
 
     private UsageEvidence? Evidence((WorkloadUsage? Workload, WorkloadUsage? Profile) usage) =>
         UsageEvidence.From(usage.Workload, usage.Profile, Settings.HistoryMargin, Settings.MinProfileTrials);

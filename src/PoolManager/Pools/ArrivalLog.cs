@@ -8,10 +8,10 @@ namespace EventShadow.PoolManager.Pools;
 /// Task arrivals per workload profile and minute, read from the event store for the demand forecast.
 /// </summary>
 /// <remarks>
-/// An arrival is a <see cref="RequirementsAnalyzed"/> event: the Negotiator appends it with
-/// <see cref="PartialTaskSubmitted"/> in the transaction that opens the negotiation, and it carries the
-/// profile. The first read covers the configured history; later reads take only events with a higher
-/// sequence number. Minutes are whole minutes since the Unix epoch.
+/// An arrival is a negotiation that needs a shadow: its first <see cref="AllocationProposed"/>, which
+/// carries the profile. A negotiation committed from trusted history proposes nothing and needs no
+/// shadow, so it is no arrival. The first read covers the configured history; later reads take only
+/// events with a higher sequence number. Minutes are whole minutes since the Unix epoch.
 /// </remarks>
 public sealed class ArrivalLog(IDocumentStore store)
 {
@@ -22,7 +22,7 @@ public sealed class ArrivalLog(IDocumentStore store)
     public async Task RefreshAsync(DateTimeOffset historyStart, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
-        var query = session.Events.QueryAllRawEvents().Where(@event => @event.EventTypesAre(typeof(RequirementsAnalyzed)));
+        var query = session.Events.QueryAllRawEvents().Where(@event => @event.EventTypesAre(typeof(AllocationProposed)));
         query = lastSequence < 0
             ? query.Where(@event => @event.Timestamp >= historyStart)
             : query.Where(@event => @event.Sequence > lastSequence);
@@ -31,9 +31,9 @@ public sealed class ArrivalLog(IDocumentStore store)
         foreach (var @event in events)
         {
             lastSequence = Math.Max(lastSequence, @event.Sequence);
-            if (@event.Data is RequirementsAnalyzed analyzed)
+            if (ArrivingProfile(@event.Data) is { } profile)
             {
-                Add(analyzed.Profile, MinuteOf(@event.Timestamp));
+                Add(profile, MinuteOf(@event.Timestamp));
             }
         }
 
@@ -59,6 +59,14 @@ public sealed class ArrivalLog(IDocumentStore store)
             }
         }
     }
+
+    /// <summary>
+    /// Returns the profile of the negotiation whose arrival <paramref name="data"/> is, or null when it is
+    /// none: only the proposal of a negotiation's first attempt counts, as later attempts of the same
+    /// negotiation follow from its trial rather than from demand.
+    /// </summary>
+    public static WorkloadProfile? ArrivingProfile(object data) =>
+        data is AllocationProposed { Attempt: 1 } proposed ? proposed.Profile : null;
 
     /// <summary>Returns the whole minutes since the Unix epoch at <paramref name="time"/>.</summary>
     public static long MinuteOf(DateTimeOffset time) => time.ToUnixTimeSeconds() / 60;

@@ -21,6 +21,8 @@ namespace EventShadow.IntegrationTests.Negotiator;
 /// </summary>
 public sealed class FastPathTests : IAsyncLifetime
 {
+    private const int RefreshEvery = 2;
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private static readonly ContainerSpec Redis =
@@ -41,8 +43,10 @@ public sealed class FastPathTests : IAsyncLifetime
         bus = await TestBus.StartAsync(infrastructure.RabbitMq);
         eventStore = new EventStoreProbe(infrastructure.Schema);
 
+        // Every second trusted negotiation of a workload runs a refresh trial, with no wait between them.
         negotiator = NegotiatorApplication.Build(infrastructure.ServiceArguments(
-            [SourceTree.ContentRootArgument("Negotiator"), "--EventStore:PollingMilliseconds=50"]));
+            [SourceTree.ContentRootArgument("Negotiator"), "--EventStore:PollingMilliseconds=50",
+             $"--Negotiation:FastPath:RefreshEvery={RefreshEvery}", "--Negotiation:FastPath:RefreshMinIntervalSeconds=0"]));
         await negotiator.StartAsync();
         var address = negotiator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         api = TestServices.CreateApiClient(address);
@@ -108,6 +112,76 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.Empty((await eventStore.ReadStreamAsync(id)).OfType<AllocationCommitted>());
     }
 
+    [Fact]
+    public async Task Refresh_trial_records_usage()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+
+        var first = Guid.CreateVersion7();
+        await StartNegotiationAsync(first, Redis);
+        Assert.True((await eventStore.WaitForEventAsync<AllocationCommitted>(first, Timeout)).WithoutTrial);
+
+        // The second trusted negotiation is tried in a shadow, and its trial adds to the history.
+        var refreshed = Guid.CreateVersion7();
+        await StartNegotiationAsync(refreshed, Redis);
+        var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(refreshed, Timeout);
+        Assert.Equal(1, proposed.Attempt);
+        Assert.Contains("refresh trial", proposed.Rationale, StringComparison.Ordinal);
+        Assert.Contains("Negotiation:FastPath:RefreshEvery", proposed.Rationale, StringComparison.Ordinal);
+
+        await bus.PublishAsync(new ValidationPassed(refreshed, 1, "shadow", Measurements(peakMiB: 13, oomKilled: false)), Guid.NewGuid());
+        var committed = await eventStore.WaitForEventAsync<AllocationCommitted>(refreshed, Timeout);
+        Assert.False(committed.WithoutTrial);
+        Assert.Single((await eventStore.ReadStreamAsync(refreshed)).OfType<UsageRecorded>());
+        await WaitForValidatedRunsAsync(Redis, 4);
+
+        var next = Guid.CreateVersion7();
+        await StartNegotiationAsync(next, Redis);
+        var nextCommitted = await eventStore.WaitForEventAsync<AllocationCommitted>(next, Timeout);
+        Assert.True(nextCommitted.WithoutTrial);
+        Assert.StartsWith("Committed from 4 validated runs of this workload, no trial", nextCommitted.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refresh_trial_ends_trust_after_drift()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+
+        var first = Guid.CreateVersion7();
+        await StartNegotiationAsync(first, Redis);
+        Assert.True((await eventStore.WaitForEventAsync<AllocationCommitted>(first, Timeout)).WithoutTrial);
+
+        // The workload now needs more than its old runs did: the refresh trial is OOM-killed.
+        var refreshed = Guid.CreateVersion7();
+        await StartNegotiationAsync(refreshed, Redis);
+        Assert.Equal(1, (await eventStore.WaitForEventAsync<AllocationProposed>(refreshed, Timeout)).Attempt);
+        await bus.PublishAsync(
+            new ValidationFailed(refreshed, 1, "shadow", ValidationFailure.OutOfMemory, ["OOM-killed at 256 MiB"], Measurements(peakMiB: 256, oomKilled: true)),
+            Guid.NewGuid());
+        await WaitForSamplesAsync(Redis, 4);
+
+        // History shows the kill, so the next negotiation is tried instead of committed from the old runs.
+        var next = Guid.CreateVersion7();
+        await StartNegotiationAsync(next, Redis);
+        var nextProposed = await eventStore.WaitForEventAsync<AllocationProposed>(next, Timeout);
+        Assert.Equal(1, nextProposed.Attempt);
+        Assert.DoesNotContain("refresh trial", nextProposed.Rationale, StringComparison.Ordinal);
+        Assert.Empty((await eventStore.ReadStreamAsync(next)).OfType<AllocationCommitted>());
+    }
+
+    private static ValidationMeasurements Measurements(double peakMiB, bool oomKilled) =>
+        new(true, !oomKilled, oomKilled, oomKilled ? 1 : 0, peakMiB, null, 0.2, 0, 10, 3);
+
     /// <summary>Runs one negotiation through a passing trial, as the PoolManager and Validator would report it.</summary>
     private async Task NegotiateWithTrialAsync(ContainerSpec container, double peakMiB)
     {
@@ -123,7 +197,14 @@ public sealed class FastPathTests : IAsyncLifetime
     }
 
     /// <summary>Waits until the asynchronous usage history contains the workload's validated runs.</summary>
-    private async Task WaitForValidatedRunsAsync(ContainerSpec container, int runs)
+    private Task WaitForValidatedRunsAsync(ContainerSpec container, int runs) =>
+        WaitForUsageAsync(container, usage => usage.Samples.Count(sample => sample.Passed) >= runs, $"{runs} validated runs");
+
+    /// <summary>Waits until the asynchronous usage history contains this many trials of the workload, passed or not.</summary>
+    private Task WaitForSamplesAsync(ContainerSpec container, int trials) =>
+        WaitForUsageAsync(container, usage => usage.Samples.Count >= trials, $"{trials} trials");
+
+    private async Task WaitForUsageAsync(ContainerSpec container, Func<WorkloadUsage, bool> reached, string expected)
     {
         var store = negotiator.Services.GetRequiredService<IDocumentStore>();
         var key = WorkloadKeys.ForContainer(container);
@@ -132,7 +213,7 @@ public sealed class FastPathTests : IAsyncLifetime
         {
             await using var session = store.QuerySession();
             var usage = await session.LoadAsync<WorkloadUsage>(key);
-            if (usage?.Samples.Count(sample => sample.Passed) >= runs)
+            if (usage is not null && reached(usage))
             {
                 return;
             }
@@ -140,7 +221,7 @@ public sealed class FastPathTests : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"The usage history of {key} did not reach {runs} validated runs within {Timeout}.");
+        throw new TimeoutException($"The usage history of {key} did not reach {expected} within {Timeout}.");
     }
 
     /// <summary>Appends what <c>POST /negotiate</c> appends for <paramref name="container"/>.</summary>
