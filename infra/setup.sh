@@ -6,8 +6,8 @@
 #   - RabbitMQ 3.10 on 127.0.0.1 with an `eventshadow` user;
 #   - the local images: a RabbitMQ image for Testcontainers and the workload image for shadows.
 # Idempotent: on a ready machine it only checks that each part answers, which takes seconds.
-# Generated credentials go to .eventshadow/env in the checkout (ignored by git); the other scripts
-# and the tests read them from there.
+# Generated credentials go to /var/lib/eventshadow/env ($EVENTSHADOW_STATE_DIR/env when that is set);
+# the other scripts and the tests read them from there.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

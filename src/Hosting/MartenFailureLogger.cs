@@ -58,11 +58,13 @@ public sealed class MartenFailureLogger(ILoggerFactory loggerFactory) : IMartenL
 
     /// <summary>
     /// Returns whether <paramref name="ex"/> is a conflict between concurrent writers: a unique
-    /// violation (PostgreSQL 23505) or one of Marten's concurrency exceptions.
+    /// violation (PostgreSQL 23505), a deadlock (40P01) or serialization failure (40001), whose
+    /// transaction PostgreSQL rolled back so that a retry can succeed, or one of Marten's concurrency
+    /// exceptions.
     /// </summary>
     public static bool IsExpectedConflict(Exception ex) => ex switch
     {
-        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => true,
         ConcurrencyException or DocumentAlreadyExistsException or ExistingStreamIdCollisionException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsExpectedConflict),
         _ => ex.InnerException is { } inner && IsExpectedConflict(inner),

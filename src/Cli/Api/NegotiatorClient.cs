@@ -60,7 +60,7 @@ public sealed class NegotiatorClient(HttpClient http)
         if (response.StatusCode == HttpStatusCode.BadRequest)
         {
             var problem = ToProblem(response, json);
-            throw new UsageException($"invalid negotiation id '{id}': {problem.Detail ?? problem.Title}");
+            throw new UsageException(problem.Detail ?? $"invalid negotiation id '{id}': {problem.Title}");
         }
 
         EnsureSuccess(response, json, path);

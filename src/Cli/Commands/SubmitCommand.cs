@@ -194,7 +194,10 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
         if (result.Rejected is { } problem)
         {
             var lines = Formats.Problem(problem);
-            info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{file.Source}: rejected with HTTP {result.StatusCode}: {lines[0]}[/]");
+
+            // The server's detail usually starts with the source name the CLI sent; it is named once.
+            var first = lines[0].StartsWith(file.Source + ": ", StringComparison.Ordinal) ? lines[0][(file.Source.Length + 2)..] : lines[0];
+            info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{file.Source}: rejected with HTTP {result.StatusCode}: {first}[/]");
             foreach (var line in lines.Skip(1))
             {
                 info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]  {line}[/]");

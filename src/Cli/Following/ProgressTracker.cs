@@ -89,6 +89,11 @@ public sealed class ProgressTracker
     private static string Committed(NegotiationView view)
     {
         var attempts = view.Attempts?.Count ?? 0;
+        if (attempts == 0)
+        {
+            return $"committed {Formats.Allocation(view.Allocation)} from history, without a trial";
+        }
+
         var noun = attempts == 1 ? "attempt" : "attempts";
         return string.Create(
             CultureInfo.InvariantCulture,

@@ -37,7 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (SendsTwoKeys(Request))
         {
             return Task.FromResult(AuthenticateResult.Fail(
-                $"The request sends different API keys in '{HeaderName}' and 'Authorization: Bearer'. Send one key in one of them."));
+                $"The request sends different API keys in '{HeaderName}' or 'Authorization: Bearer' headers. Send one key in one header."));
         }
 
         var client = keys.Find(presented);
@@ -109,20 +109,19 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 
     /// <summary>
-    /// Returns whether the request carries a key in both headers and the two differ. Taking either one
-    /// would hide a client's mistake, such as a stale key in one header.
+    /// Returns whether the request carries more than one distinct key, in one header repeated or in both.
+    /// Taking any one would hide a client's mistake, such as a stale key in one header.
     /// </summary>
     private static bool SendsTwoKeys(HttpRequest request)
     {
-        var header = request.Headers[HeaderName].FirstOrDefault()?.Trim();
-        var authorization = request.Headers.Authorization.FirstOrDefault();
-        if (string.IsNullOrEmpty(header) || authorization is null || !authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var bearer = authorization[BearerPrefix.Length..].Trim();
-        return bearer.Length > 0 && !string.Equals(bearer, header, StringComparison.Ordinal);
+        var keys = request.Headers[HeaderName]
+            .Select(value => value?.Trim())
+            .Concat(request.Headers.Authorization
+                .Where(value => value is not null && value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+                .Select(value => value![BearerPrefix.Length..].Trim()))
+            .Where(key => !string.IsNullOrEmpty(key))
+            .Distinct(StringComparer.Ordinal);
+        return keys.Skip(1).Any();
     }
 
     // Written whatever the Accept header contains, so that a client requesting text/event-stream gets the reason too.

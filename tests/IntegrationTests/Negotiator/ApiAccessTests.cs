@@ -108,6 +108,17 @@ public sealed class ApiAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Repeated_key_header_with_two_keys_gets_401()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", [TestServices.ApiKey, "not-a-configured-key-at-all"]);
+
+        using var response = await client.GetAsync("/negotiations");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Same_key_in_both_headers_is_accepted()
     {
         using var client = TestServices.CreateApiClient(address);

@@ -33,6 +33,19 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Rejection_names_source_once()
+    {
+        Write("huge.yaml");
+        var server = new FakeNegotiator()
+            .Reject("huge.yaml", """{"title":"Invalid definition","status":400,"detail":"huge.yaml: 15Ti at document 1 asks for too much"}""");
+        var cli = new CliRun(server);
+
+        await cli.RunAsync("submit", folder, "--server", CliRun.Server);
+
+        Assert.Contains("huge.yaml: rejected with HTTP 400: 15Ti at document 1 asks for too much", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Submit_reports_file_not_in_utf8()
     {
         File.WriteAllBytes(Path.Combine(folder, "latin1.yaml"), [.. "value: caf"u8, 0xE9, (byte)'\n']);
@@ -224,7 +237,6 @@ public sealed class CommandTests : IDisposable
         var exitCode = await cli.RunAsync("show", "nope", "--server", CliRun.Server);
 
         Assert.Equal(ExitCodes.UsageError, exitCode);
-        Assert.Contains("invalid negotiation id 'nope'", cli.Error, StringComparison.Ordinal);
         Assert.Contains("'nope' is not a GUID.", cli.Error, StringComparison.Ordinal);
     }
 

@@ -37,6 +37,16 @@ public class ProgressTrackerTests
     }
 
     [Fact]
+    public void Commit_without_trial_says_from_history()
+    {
+        var tracker = new ProgressTracker();
+
+        var lines = tracker.Observe(View(NegotiationStatus.Committed, "", """{"cpuMillicores":250,"memoryMiB":128}"""));
+
+        Assert.Contains("committed 250m/128 MiB from history, without a trial", lines);
+    }
+
+    [Fact]
     public void Unchanged_view_reports_nothing()
     {
         var tracker = new ProgressTracker();

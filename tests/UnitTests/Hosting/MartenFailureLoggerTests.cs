@@ -33,6 +33,16 @@ public class MartenFailureLoggerTests
         Assert.False(ServiceLogging.IsRetriedConflict(Event("R-FAULT {InputAddress} {MessageId} {MessageType}", conflict)));
     }
 
+    [Theory]
+    [InlineData("40P01")]
+    [InlineData("40001")]
+    public void Deadlock_and_serialization_failure_are_expected(string sqlState)
+    {
+        var conflict = new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", sqlState);
+
+        Assert.True(MartenFailureLogger.IsExpectedConflict(conflict));
+    }
+
     [Fact]
     public void Other_failures_are_not_expected()
     {
