@@ -48,7 +48,10 @@ public sealed class PoolStatusReader(
     public async Task<PoolsResponse> ReadAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var shadows = await containers.ListPoolAsync(settings.Pool, cancellationToken);
+        // Other PoolManagers on the same Docker host may keep shadows under the same pool name.
+        var shadows = (await containers.ListPoolAsync(settings.Pool, cancellationToken))
+            .Where(shadow => shadow.Owner == settings.InstanceName)
+            .ToList();
         var targets = sizer.Targets;
         var since = time.GetUtcNow().AddMinutes(-WindowMinutes);
 

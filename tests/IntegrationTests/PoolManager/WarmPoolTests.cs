@@ -234,6 +234,21 @@ public sealed class WarmPoolTests : IAsyncLifetime
         await poolStreams.WaitForAsync<ShadowPoolClaimed>(pool, WorkloadProfile.Cache, Timeout);
         await WaitForWarmAsync(2, except: null);
 
+        // A shadow of the same pool that another PoolManager owns is not this one's to report.
+        await ShadowDocker.Client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = Infrastructure.TestSettings.WorkloadImage,
+            Name = $"eventshadow-test-foreign-{Guid.NewGuid():N}",
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [ShadowLabels.Shadow] = "true",
+                [ShadowLabels.Pool] = pool,
+                [ShadowLabels.Profile] = "Cache",
+                [ShadowLabels.Owner] = "another-docker-host",
+            },
+            HostConfig = new HostConfig { NetworkMode = "none" },
+        });
+
         using var http = TestServices.CreateApiClient(ServerAddress());
         var body = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/pools");
 
