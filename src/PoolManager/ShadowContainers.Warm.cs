@@ -198,13 +198,7 @@ public sealed partial class ShadowContainers : IDisposable
         }
         catch (Exception ex) when (ex is DockerApiException or ShadowUnavailableException)
         {
-            logger.LogWarning(
-                ex,
-                "Warm shadow {ShadowId} could not be claimed for negotiation {NegotiationId} attempt {Attempt}; removing it",
-                warmShadowId, request.NegotiationId, request.Attempt);
-            await RemoveAsync(warmShadowId, CancellationToken.None);
-            var reason = ex is DockerApiException docker ? DockerErrors.MessageOf(docker) : ex.Message;
-            throw new ShadowUnavailableException($"warm shadow {warmShadowId} could not be claimed: {reason}", ex);
+            throw await AbandonClaimAsync(warmShadowId, request, ex);
         }
         finally
         {
@@ -243,7 +237,7 @@ public sealed partial class ShadowContainers : IDisposable
     /// Until the rename a crash leaves a running shadow with a warm name, which the pool's sizer and
     /// reaper remove because a waiting warm shadow is always paused.
     /// </summary>
-    /// <exception cref="ShadowUnavailableException">The engine refused; the shadow is removed.</exception>
+    /// <exception cref="ShadowUnavailableException">The engine rejected a call. The shadow is removed.</exception>
     private async Task RecordClaimAsync(string shadowId, string name, ShadowRequest request, bool allocationRecorded)
     {
         try
@@ -254,14 +248,23 @@ public sealed partial class ShadowContainers : IDisposable
         }
         catch (Exception ex) when (ex is DockerApiException or ShadowUnavailableException)
         {
-            logger.LogWarning(
-                ex,
-                "The Docker engine did not record the claim of warm shadow {ShadowId} for negotiation {NegotiationId} attempt {Attempt}; removing it",
-                shadowId, request.NegotiationId, request.Attempt);
-            await RemoveAsync(shadowId, CancellationToken.None);
-            var reason = ex is DockerApiException docker ? DockerErrors.MessageOf(docker) : ex.Message;
-            throw new ShadowUnavailableException($"warm shadow {shadowId} could not be claimed: {reason}", ex);
+            throw await AbandonClaimAsync(shadowId, request, ex);
         }
+    }
+
+    /// <summary>
+    /// Logs why the claim of warm shadow <paramref name="shadowId"/> failed, removes the shadow and
+    /// returns the exception for the caller to throw.
+    /// </summary>
+    private async Task<ShadowUnavailableException> AbandonClaimAsync(string shadowId, ShadowRequest request, Exception error)
+    {
+        logger.LogWarning(
+            error,
+            "Warm shadow {ShadowId} could not be claimed for negotiation {NegotiationId} attempt {Attempt}; removing it",
+            shadowId, request.NegotiationId, request.Attempt);
+        await RemoveAsync(shadowId, CancellationToken.None);
+        var reason = error is DockerApiException docker ? DockerErrors.MessageOf(docker) : error.Message;
+        return new ShadowUnavailableException($"warm shadow {shadowId} could not be claimed: {reason}", error);
     }
 
     public void Dispose()

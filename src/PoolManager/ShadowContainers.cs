@@ -39,8 +39,8 @@ public sealed record ShadowClaim(
     /// <summary>
     /// Completes when the Docker engine's record of the container shows the claim: the attempt's name and
     /// the allocation. A warm claim starts the workload under its limits first and lets the engine catch
-    /// up afterwards; wait for this before the claim is recorded or given up. Faults with
-    /// <see cref="ShadowUnavailableException"/>, after removing the shadow, when the engine refuses.
+    /// up afterwards, so wait for this before the claim is recorded or given up. Faults with
+    /// <see cref="ShadowUnavailableException"/>, after removing the shadow, when the engine rejects a call.
     /// </summary>
     public Task EngineUpdate { get; init; } = Task.CompletedTask;
 }

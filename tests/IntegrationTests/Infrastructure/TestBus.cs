@@ -12,7 +12,11 @@ public sealed class TestBus : IAsyncDisposable
 
     private TestBus(IBusControl bus) => this.bus = bus;
 
-    public static async Task<TestBus> StartAsync(RabbitMqEndpoint endpoint)
+    /// <summary>
+    /// Starts a bus on <paramref name="endpoint"/>. <paramref name="receive"/> adds receive endpoints,
+    /// for a test that watches what the services publish.
+    /// </summary>
+    public static async Task<TestBus> StartAsync(RabbitMqEndpoint endpoint, Action<IRabbitMqBusFactoryConfigurator>? receive = null)
     {
         var control = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
@@ -21,6 +25,7 @@ public sealed class TestBus : IAsyncDisposable
                 host.Username(endpoint.Username);
                 host.Password(endpoint.Password);
             });
+            receive?.Invoke(rabbit);
         });
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -20,7 +20,7 @@ public sealed class EventRelayTests : IAsyncLifetime
 
     private TestServices infrastructure = null!;
     private WebApplication negotiator = null!;
-    private IBusControl observer = null!;
+    private TestBus observer = null!;
     private EventStoreProbe eventStore = null!;
 
     public async Task InitializeAsync()
@@ -31,27 +31,17 @@ public sealed class EventRelayTests : IAsyncLifetime
         await negotiator.StartAsync();
         eventStore = new EventStoreProbe(infrastructure.Schema);
 
-        var endpoint = infrastructure.RabbitMq;
-        observer = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host(endpoint.Host, (ushort)endpoint.Port, endpoint.VirtualHost, host =>
-            {
-                host.Username(endpoint.Username);
-                host.Password(endpoint.Password);
-            });
+        observer = await TestBus.StartAsync(infrastructure.RabbitMq, rabbit =>
             rabbit.ReceiveEndpoint("relay-observer", queue => queue.Handler<ShadowCostRecorded>(context =>
             {
                 received.Add((context.MessageId, context.Message));
                 return Task.CompletedTask;
-            }));
-        });
-        using var start = new CancellationTokenSource(Timeout);
-        await observer.StartAsync(start.Token);
+            })));
     }
 
     public async Task DisposeAsync()
     {
-        await observer.StopAsync();
+        await observer.DisposeAsync();
         await negotiator.StopAsync();
         await negotiator.DisposeAsync();
         await eventStore.DisposeAsync();

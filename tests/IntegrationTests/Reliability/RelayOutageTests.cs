@@ -21,7 +21,7 @@ public sealed class RelayOutageTests : IAsyncLifetime
     private DedicatedContainer broker = null!;
     private TestServices infrastructure = null!;
     private WebApplication negotiator = null!;
-    private IBusControl observer = null!;
+    private TestBus observer = null!;
     private EventStoreProbe eventStore = null!;
 
     public async Task InitializeAsync()
@@ -36,26 +36,18 @@ public sealed class RelayOutageTests : IAsyncLifetime
         await negotiator.StartAsync();
         eventStore = new EventStoreProbe(infrastructure.Schema);
 
-        observer = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host("127.0.0.1", (ushort)broker.Port, "/", host =>
-            {
-                host.Username(DedicatedContainer.RabbitMqUser);
-                host.Password(DedicatedContainer.RabbitMqPassword);
-            });
+        var endpoint = new RabbitMqEndpoint("127.0.0.1", broker.Port, "/", DedicatedContainer.RabbitMqUser, DedicatedContainer.RabbitMqPassword);
+        observer = await TestBus.StartAsync(endpoint, rabbit =>
             rabbit.ReceiveEndpoint("relay-outage-observer", queue => queue.Handler<ShadowCostRecorded>(context =>
             {
                 received.TryAdd(context.Message.NegotiationId, context.Message);
                 return Task.CompletedTask;
-            }));
-        });
-        using var start = new CancellationTokenSource(Timeout);
-        await observer.StartAsync(start.Token);
+            })));
     }
 
     public async Task DisposeAsync()
     {
-        await observer.StopAsync();
+        await observer.DisposeAsync();
         await negotiator.StopAsync();
         await negotiator.DisposeAsync();
         await eventStore.DisposeAsync();

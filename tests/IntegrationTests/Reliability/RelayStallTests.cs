@@ -22,7 +22,7 @@ public sealed class RelayStallTests : IAsyncLifetime
     private TestServices infrastructure = null!;
     private SilencingProxy proxy = null!;
     private WebApplication negotiator = null!;
-    private IBusControl observer = null!;
+    private TestBus observer = null!;
     private EventStoreProbe eventStore = null!;
 
     public async Task InitializeAsync()
@@ -37,27 +37,17 @@ public sealed class RelayStallTests : IAsyncLifetime
         await negotiator.StartAsync();
         eventStore = new EventStoreProbe(infrastructure.Schema);
 
-        var rabbitMq = infrastructure.RabbitMq;
-        observer = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host(rabbitMq.Host, (ushort)rabbitMq.Port, rabbitMq.VirtualHost, host =>
-            {
-                host.Username(rabbitMq.Username);
-                host.Password(rabbitMq.Password);
-            });
+        observer = await TestBus.StartAsync(infrastructure.RabbitMq, rabbit =>
             rabbit.ReceiveEndpoint("relay-stall-observer", queue => queue.Handler<ShadowCostRecorded>(context =>
             {
                 received.TryAdd(context.Message.NegotiationId, context.Message);
                 return Task.CompletedTask;
-            }));
-        });
-        using var start = new CancellationTokenSource(Timeout);
-        await observer.StartAsync(start.Token);
+            })));
     }
 
     public async Task DisposeAsync()
     {
-        await observer.StopAsync();
+        await observer.DisposeAsync();
         await negotiator.StopAsync();
         await negotiator.DisposeAsync();
         await eventStore.DisposeAsync();
