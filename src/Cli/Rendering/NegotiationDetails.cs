@@ -26,12 +26,13 @@ public static class NegotiationDetails
             sections.Add(Hints(hints));
         }
 
+        // A commit without a trial has no attempts. Its rationale is printed once, as the "Committed as" field.
         var attempts = (view.Attempts ?? []).OrderBy(attempt => attempt.Attempt).ToList();
         if (attempts.Count == 0)
         {
             sections.Add(new Text(""));
             sections.Add(view.CommittedWithoutTrial
-                ? new Markup($"[green]Committed from usage history without a trial:[/] {Markup.Escape(view.CommitRationale ?? "")}")
+                ? new Markup("[green]No trial: committed from usage history.[/]")
                 : new Markup("[grey]No allocation proposed yet.[/]"));
         }
 

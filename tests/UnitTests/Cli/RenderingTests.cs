@@ -73,7 +73,9 @@ public class RenderingTests
 
         var text = StringConsole.Render(NegotiationDetails.Render(view));
 
-        Assert.Contains("Committed from usage history without a trial: Committed from 3 validated runs", text, StringComparison.Ordinal);
+        Assert.Matches(@"Committed as\s+Committed from 3 validated runs of this workload, no trial", text);
+        Assert.Equal(1, Occurrences(text, "Committed from 3 validated runs"));
+        Assert.Contains("No trial: committed from usage history.", text, StringComparison.Ordinal);
         Assert.DoesNotContain("No allocation proposed yet.", text, StringComparison.Ordinal);
     }
 
@@ -130,6 +132,8 @@ public class RenderingTests
         Assert.Equal("n-4", rows[3].Task);
         Assert.Equal("Not found", rows[3].Outcome);
     }
+
+    private static int Occurrences(string text, string value) => text.Split(value).Length - 1;
 
     private static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, NegotiatorClient.JsonOptions)!;
 }
