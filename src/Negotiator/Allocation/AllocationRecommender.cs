@@ -119,13 +119,13 @@ public sealed partial class AllocationRecommender(IOptions<NegotiationOptions> o
             }
         }
 
-        return Clamp(memory, reason, notApplied, "MiB", Settings.MinMemoryMiB, Settings.MaxMemoryMiB);
+        return Clamp(memory, reason, notApplied, "MiB", MemoryRange);
     }
 
     private (int Value, string Reason) ProposeMemoryFromHistory(ContainerSpec container, int recommended, string evidence)
     {
         var (memory, reason) = Choose("memory", null, container.Requests.MemoryMiB, new Fallback(recommended, $"from {evidence}"), "MiB");
-        return Clamp(memory, reason, [], "MiB", Settings.MinMemoryMiB, Settings.MaxMemoryMiB);
+        return Clamp(memory, reason, [], "MiB", MemoryRange);
     }
 
     private (int Value, string Reason) ProposeCpu(ContainerSpec container, int profileDefault, ProposalHints hints)
@@ -151,7 +151,7 @@ public sealed partial class AllocationRecommender(IOptions<NegotiationOptions> o
         }
 
         var (cpu, reason) = Choose("CPU", limit, request, fallback, "m");
-        return Clamp(cpu, reason, notApplied, "m", Settings.MinCpuMillicores, Settings.MaxCpuMillicores);
+        return Clamp(cpu, reason, notApplied, "m", CpuRange);
     }
 
     private static (int Value, string Reason) Choose(string resource, int? limit, int? request, Fallback fallback, string unit)
@@ -173,12 +173,23 @@ public sealed partial class AllocationRecommender(IOptions<NegotiationOptions> o
         return (defaultValue, reason);
     }
 
-    private static (int Value, string Reason) Clamp(int value, string reason, List<string> notApplied, string unit, int minimum, int maximum)
+    private AllocationRange MemoryRange =>
+        new(Settings.MinMemoryMiB, "Negotiation:MinMemoryMiB", Settings.MaxMemoryMiB, "Negotiation:MaxMemoryMiB");
+
+    private AllocationRange CpuRange =>
+        new(Settings.MinCpuMillicores, "Negotiation:MinCpuMillicores", Settings.MaxCpuMillicores, "Negotiation:MaxCpuMillicores");
+
+    /// <summary>
+    /// Clamps a value to the configured range. The reason then names the bound and its setting, so that
+    /// a manifest's limit above the maximum reads as lowered by configuration.
+    /// </summary>
+    private static (int Value, string Reason) Clamp(int value, string reason, List<string> notApplied, string unit, AllocationRange range)
     {
-        var clamped = Math.Clamp(value, minimum, maximum);
+        var clamped = Math.Clamp(value, range.Minimum, range.Maximum);
         if (clamped != value)
         {
-            reason += $", clamped to {clamped}{Space(unit)}{unit}";
+            var (bound, setting) = value > range.Maximum ? ("maximum", range.MaximumSetting) : ("minimum", range.MinimumSetting);
+            reason += $", clamped to the {bound} of {clamped}{Space(unit)}{unit} ({setting})";
         }
 
         foreach (var note in notApplied)
@@ -196,6 +207,9 @@ public sealed partial class AllocationRecommender(IOptions<NegotiationOptions> o
 
     /// <summary>The value proposed when the manifest states nothing, and how it came about.</summary>
     private sealed record Fallback(int Value, string Description);
+
+    /// <summary>The smallest and largest allocation of one resource, with the settings that configure them.</summary>
+    private sealed record AllocationRange(int Minimum, string MinimumSetting, int Maximum, string MaximumSetting);
 
     private static string Describe(WorkloadProfile profile) => profile switch
     {

@@ -94,6 +94,31 @@ public sealed class FastPathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Clamped_limit_commits_from_trusted_history()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+
+        // The same workload with a memory limit above Negotiation:MaxMemoryMiB (8192 MiB): the limit is
+        // an upper bound, so 8192 MiB honours it, and the history that passed with far less trusts it.
+        var limited = Redis with { Limits = new ResourceBounds(null, 16384) };
+        var id = Guid.CreateVersion7();
+        await StartNegotiationAsync(id, limited);
+        var committed = await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout);
+
+        Assert.True(committed.WithoutTrial);
+        Assert.Equal(new ResourceAllocation(250, 8192), committed.Allocation);
+        Assert.StartsWith("Committed from 3 validated runs of this workload, no trial", committed.Rationale, StringComparison.Ordinal);
+        Assert.Contains(
+            "memory 16384 MiB from the manifest's limit, clamped to the maximum of 8192 MiB (Negotiation:MaxMemoryMiB)",
+            committed.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Workload_without_history_runs_trial()
     {
         for (var run = 0; run < 3; run++)

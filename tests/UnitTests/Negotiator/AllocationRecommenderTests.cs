@@ -51,7 +51,19 @@ public class AllocationRecommenderTests
         var proposal = Recommender.Propose(WorkloadProfile.Generic, Container(limits: new ResourceBounds(100_000, 100_000)));
 
         Assert.Equal(new ResourceAllocation(4000, 8192), proposal.Allocation);
-        Assert.Contains("clamped", proposal.Rationale, StringComparison.Ordinal);
+        Assert.Contains("clamped to the maximum of 8192 MiB (Negotiation:MaxMemoryMiB)", proposal.Rationale, StringComparison.Ordinal);
+        Assert.Contains("clamped to the maximum of 4000m (Negotiation:MaxCpuMillicores)", proposal.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Propose_clamps_to_configured_minimum()
+    {
+        // Submission rejects limits below the minimum (ResourceRangeCheck), but the recommender still clamps what reaches it.
+        var proposal = Recommender.Propose(WorkloadProfile.Generic, Container(limits: new ResourceBounds(10, 16)));
+
+        Assert.Equal(new ResourceAllocation(50, 32), proposal.Allocation);
+        Assert.Contains("clamped to the minimum of 32 MiB (Negotiation:MinMemoryMiB)", proposal.Rationale, StringComparison.Ordinal);
+        Assert.Contains("clamped to the minimum of 50m (Negotiation:MinCpuMillicores)", proposal.Rationale, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class ProposalHintTests
         { WorkloadProfile.Cache, [Setting("redis-maxmemory", 100), Setting("jvm-heap", 800)], ResourceBounds.None, ResourceBounds.None, new(250, 1064),
             "memory 1064 MiB for the 800 MiB of jvm-heap" },
         { WorkloadProfile.Database, [Setting("innodb-buffer-pool-size", 8000)], ResourceBounds.None, ResourceBounds.None, new(500, 8192),
-            "memory 10064 MiB for the 8000 MiB of innodb-buffer-pool-size (command line of json/app: innodb-buffer-pool-size) plus a margin of 25% and 64 MiB, instead of memory 512 MiB, the profile default, as the manifest states none, clamped to 8192 MiB" },
+            "memory 10064 MiB for the 8000 MiB of innodb-buffer-pool-size (command line of json/app: innodb-buffer-pool-size) plus a margin of 25% and 64 MiB, instead of memory 512 MiB, the profile default, as the manifest states none, clamped to the maximum of 8192 MiB (Negotiation:MaxMemoryMiB)" },
         { WorkloadProfile.Generic, [MemoryHigh, Setting("jvm-heap", 256)], ResourceBounds.None, ResourceBounds.None, new(250, 512),
             "memory 512 MiB, twice the profile default of 256 MiB" },
         { WorkloadProfile.Generic, [MemoryHigh], ResourceBounds.None, new(null, 300), new(250, 300),
