@@ -1,4 +1,5 @@
 using EventShadow.Cli.Api;
+using EventShadow.Contracts;
 using Spectre.Console;
 
 namespace EventShadow.Cli;
@@ -14,9 +15,9 @@ public sealed class CliHost
     public const string DefaultServer = "http://127.0.0.1:5080";
     public const string PoolsServerVariable = "EVENTSHADOW_POOLS_SERVER";
     public const string DefaultPoolsServer = "http://127.0.0.1:5081";
-    public const string ApiKeyVariable = "EVENTSHADOW_API_KEY";
-    public const string StateDirectoryVariable = "EVENTSHADOW_STATE_DIR";
-    public const string DefaultStateDirectory = "/var/lib/eventshadow";
+    public const string ApiKeyVariable = OperatorApiKey.Variable;
+    public const string StateDirectoryVariable = OperatorApiKey.StateDirectoryVariable;
+    public const string DefaultStateDirectory = OperatorApiKey.DefaultStateDirectory;
 
     /// <summary>Human-readable output.</summary>
     public required IAnsiConsole Out { get; init; }
@@ -63,16 +64,7 @@ public sealed class CliHost
             return option.Trim();
         }
 
-        if (GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } fromEnvironment)
-        {
-            return fromEnvironment.Trim();
-        }
-
-        var folder = GetEnvironmentVariable(StateDirectoryVariable) is { Length: > 0 } state ? state : DefaultStateDirectory;
-        var lines = ReadEnvFile(Path.Combine(folder, "env")) ?? [];
-        var prefix = ApiKeyVariable + "=";
-        var line = lines.LastOrDefault(candidate => candidate.StartsWith(prefix, StringComparison.Ordinal));
-        return line is null ? null : line[prefix.Length..].Trim().Trim('\'') is { Length: > 0 } fromFile ? fromFile : null;
+        return OperatorApiKey.Read(GetEnvironmentVariable, OperatorApiKey.EnvFilePath(GetEnvironmentVariable), ReadEnvFile);
     }
 
     /// <summary>

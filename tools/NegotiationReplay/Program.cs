@@ -1,5 +1,6 @@
 using System.Globalization;
 using Docker.DotNet;
+using EventShadow.Contracts;
 using EventShadow.NegotiationReplay;
 
 // Replays a workload mix of known footprints through the running system and reports how well the
@@ -12,18 +13,11 @@ if (options is null)
 }
 
 // The API needs a key with the submit scope: EVENTSHADOW_API_KEY, else the operator's key in the env file.
-var envFile = Path.Combine(Environment.GetEnvironmentVariable("EVENTSHADOW_STATE_DIR") ?? "/var/lib/eventshadow", "env");
-var apiKey = Environment.GetEnvironmentVariable("EVENTSHADOW_API_KEY") is { Length: > 0 } fromEnvironment
-    ? fromEnvironment
-    : File.Exists(envFile)
-        ? File.ReadLines(envFile)
-            .Where(line => line.StartsWith("EVENTSHADOW_API_KEY=", StringComparison.Ordinal))
-            .Select(line => line["EVENTSHADOW_API_KEY=".Length..].Trim('\''))
-            .FirstOrDefault()
-        : null;
-if (string.IsNullOrEmpty(apiKey))
+var envFile = OperatorApiKey.EnvFilePath(Environment.GetEnvironmentVariable);
+var apiKey = OperatorApiKey.Read(Environment.GetEnvironmentVariable, envFile);
+if (apiKey is null)
 {
-    Console.Error.WriteLine($"No API key: set EVENTSHADOW_API_KEY, or run infra/setup.sh, which writes the operator's key to {envFile}.");
+    Console.Error.WriteLine(OperatorApiKey.MissingMessage(envFile));
     return 2;
 }
 

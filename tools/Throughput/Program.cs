@@ -1,3 +1,4 @@
+using EventShadow.Contracts;
 using EventShadow.Throughput;
 
 // Drives the running system with a bounded stream of negotiations and reports throughput,
@@ -30,12 +31,10 @@ catch (InvalidOperationException ex)
 }
 
 // The Negotiator's API needs a key with the submit scope: the operator's, from the environment or the env file.
-var apiKey = Environment.GetEnvironmentVariable("EVENTSHADOW_API_KEY") is { Length: > 0 } fromEnvironment
-    ? fromEnvironment
-    : File.Exists(envFile) ? RabbitMqSettings.ReadEnvFile(envFile).GetValueOrDefault("EVENTSHADOW_API_KEY") : null;
-if (string.IsNullOrEmpty(apiKey))
+var apiKey = OperatorApiKey.Read(Environment.GetEnvironmentVariable, envFile);
+if (apiKey is null)
 {
-    Console.Error.WriteLine($"No API key: set EVENTSHADOW_API_KEY, or run infra/setup.sh, which writes the operator's key to {envFile}.");
+    Console.Error.WriteLine(OperatorApiKey.MissingMessage(envFile));
     return 2;
 }
 
