@@ -1,4 +1,5 @@
 using EventShadow.Validator;
+using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -124,6 +125,19 @@ public sealed class ValidationOptionsTests
 
     [Theory]
     [InlineData("")]
+    [InlineData("   ")]
+    public void Empty_shadow_owner_means_not_set(string owner)
+    {
+        var options = Bind(("Validation:ShadowOwner", owner));
+        IConsumerDefinition definition = new ValidateShadowConsumerDefinition(Options.Create(options));
+        IConsumerDefinition onDemand = new OnDemandValidationConsumerDefinition(Options.Create(options));
+
+        Assert.Null(options.ShadowOwner);
+        Assert.Equal("validate-shadow", definition.GetEndpointName(KebabCaseEndpointNameFormatter.Instance));
+        Assert.Equal("on-demand-validation", onDemand.GetEndpointName(KebabCaseEndpointNameFormatter.Instance));
+    }
+
+    [Theory]
     [InlineData("host a")]
     [InlineData("host/a")]
     public void Invalid_shadow_owner_is_rejected_by_key(string owner)
