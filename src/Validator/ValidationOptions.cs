@@ -126,11 +126,13 @@ public sealed class ValidationOptions
     public TimeSpan DockerCallTimeout => TimeSpan.FromSeconds(DockerCallTimeoutSeconds);
 
     /// <summary>
-    /// Upper bound of one whole validation without smoke load: the readiness timeout and the watch, plus
-    /// time for the Docker calls before, between and after them (checking the shadow, the last probe and
-    /// poll, reading the cgroup). <see cref="ValidationSuite.Timeout"/> adds a suite's smoke load.
+    /// Upper bound of one whole validation without smoke load: the readiness timeout and the longest
+    /// watch (<see cref="PeakSettling.MaxWatch"/>, which the peak memory still growing extends by up to
+    /// <see cref="MaxSettleSeconds"/>), plus time for the Docker calls before, between and after them
+    /// (checking the shadow, the last probe and poll, reading the cgroup).
+    /// <see cref="ValidationSuite.Timeout"/> adds a suite's smoke load.
     /// </summary>
-    public TimeSpan ValidationTimeout => ReadinessTimeout + Watch + (4 * DockerCallTimeout);
+    public TimeSpan ValidationTimeout => ReadinessTimeout + PeakSettling.MaxWatch(this) + (4 * DockerCallTimeout);
 }
 
 /// <summary>

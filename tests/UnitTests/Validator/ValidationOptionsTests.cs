@@ -90,6 +90,17 @@ public sealed class ValidationOptionsTests
     {
         var options = Bind(("Validation:ReadinessTimeoutSeconds", "20"), ("Validation:WatchSeconds", "5"), ("Validation:DockerCallTimeoutSeconds", "2"));
 
+        // 20 s readiness + a 5 s watch extended by up to 30 s and one 2 s window + 4 x 2 s calls.
+        Assert.Equal(TimeSpan.FromSeconds(65), options.ValidationTimeout);
+    }
+
+    [Fact]
+    public void ValidationTimeout_without_settling_has_plain_watch()
+    {
+        var options = Bind(
+            ("Validation:ReadinessTimeoutSeconds", "20"), ("Validation:WatchSeconds", "5"),
+            ("Validation:DockerCallTimeoutSeconds", "2"), ("Validation:SettleSeconds", "0"));
+
         Assert.Equal(TimeSpan.FromSeconds(33), options.ValidationTimeout);
     }
 
