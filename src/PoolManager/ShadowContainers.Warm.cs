@@ -100,7 +100,7 @@ public sealed partial class ShadowContainers : IDisposable
                 [ShadowLabels.Profile] = request.Profile.ToString(),
                 [ShadowLabels.Pool] = settings.Pool,
                 [ShadowLabels.Owner] = settings.InstanceName,
-                [ShadowLabels.State] = ShadowLabels.WarmState,
+                [ShadowLabels.Origin] = ShadowLabels.WarmOrigin,
                 [ShadowLabels.Shape] = request.Workload.Shape,
             },
             HostConfig = HardenedHostConfig(request.Workload, memoryBytes, Math.Min(settings.WarmCpuMillicores * NanoCpusPerMillicore, hostNanoCpus), "none"),
@@ -487,10 +487,6 @@ public sealed partial class ShadowContainers : IDisposable
         ReadonlyRootfs = workload.ReadOnlyRootFilesystem,
         Init = true,
     };
-
-    private static bool IsWarmBorn(ContainerInspectResponse container) =>
-        container.Config?.Labels is { } labels &&
-        labels.TryGetValue(ShadowLabels.State, out var state) && state == ShadowLabels.WarmState;
 
     private static PoolShadow ToPoolShadow(ContainerListResponse entry)
     {

@@ -108,7 +108,7 @@ public sealed partial class ShadowContainers(
         }
         else
         {
-            wasWarm = IsWarmBorn(container);
+            wasWarm = ShadowLabels.IsWarmBorn(container.Config?.Labels);
             logger.LogInformation(
                 "Reusing shadow {ShadowId} ({ShadowName}) of negotiation {NegotiationId} attempt {Attempt}, claimed by an earlier delivery",
                 container.ID, name, request.NegotiationId, request.Attempt);
@@ -378,7 +378,7 @@ public sealed partial class ShadowContainers(
                 [ShadowLabels.Pool] = settings.Pool,
                 [ShadowLabels.Owner] = settings.InstanceName,
                 [ShadowLabels.ClaimedAt] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
-                [ShadowLabels.State] = ShadowLabels.ClaimedState,
+                [ShadowLabels.Origin] = ShadowLabels.ColdOrigin,
                 [ShadowLabels.Shape] = workload.Shape,
             },
             HostConfig = HardenedHostConfig(

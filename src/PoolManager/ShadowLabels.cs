@@ -17,16 +17,26 @@ public static class ShadowLabels
     public const string ClaimedAt = "eventshadow.claimed-at";
 
     /// <summary>
-    /// State the shadow was created in: <c>claimed</c> when created for an attempt, <c>warm</c> when created
-    /// ahead of demand. Labels cannot change, so a claimed warm shadow keeps <c>warm</c>, and its name records the claim.
+    /// Origin of the shadow: <c>warm</c> when created ahead of demand, <c>cold</c> when created for its
+    /// attempt. Docker cannot change a container's labels, so this label does not record whether a shadow
+    /// is claimed. The name records it: an unclaimed warm shadow has a <see cref="WarmContainerName"/>,
+    /// and a claim renames it to the attempt's <see cref="ContainerName"/>, the name a cold shadow gets
+    /// (see <see cref="IsWarmName"/>).
     /// </summary>
-    public const string State = "eventshadow.state";
+    public const string Origin = "eventshadow.origin";
 
     /// <summary>What a warm shadow can serve: its image, read-only root and capabilities (see <see cref="ShapeOf"/>).</summary>
     public const string Shape = "eventshadow.shape";
 
-    public const string WarmState = "warm";
-    public const string ClaimedState = "claimed";
+    public const string WarmOrigin = "warm";
+    public const string ColdOrigin = "cold";
+
+    /// <summary>
+    /// Label that earlier versions wrote in place of <see cref="Origin"/>, with the values <c>warm</c> and
+    /// <c>claimed</c>. It kept <c>warm</c> after a claim, so it is read only to tell the origin of
+    /// such shadows.
+    /// </summary>
+    public const string LegacyState = "eventshadow.state";
 
     private const string NamePrefix = "eventshadow-";
     private const string WarmNamePrefix = "eventshadow-warm-";
@@ -46,6 +56,25 @@ public static class ShadowLabels
 
     /// <summary>Returns whether <paramref name="name"/> (with or without Docker's leading slash) is an unclaimed warm shadow's.</summary>
     public static bool IsWarmName(string name) => name.TrimStart('/').StartsWith(WarmNamePrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Returns whether the labels mark a shadow created warm, claimed or not: <see cref="Origin"/> is
+    /// <c>warm</c>, or, on a shadow of an earlier version without it, <see cref="LegacyState"/> is.
+    /// </summary>
+    public static bool IsWarmBorn(IDictionary<string, string>? labels)
+    {
+        if (labels is null)
+        {
+            return false;
+        }
+
+        if (labels.TryGetValue(Origin, out var origin))
+        {
+            return origin == WarmOrigin;
+        }
+
+        return labels.TryGetValue(LegacyState, out var state) && state == WarmOrigin;
+    }
 
     /// <summary>
     /// Reads the negotiation and attempt from a name made by <see cref="ContainerName"/>; null for any other name.

@@ -44,6 +44,15 @@ public static class PeakSettling
     }
 
     /// <summary>
+    /// Returns the maximum duration of a watch: <see cref="ValidationOptions.Watch"/> when
+    /// <see cref="ValidationOptions.SettleSeconds"/> is 0, and otherwise <see cref="LongestWatch"/> plus
+    /// one settle window. A window that starts just before <see cref="LongestWatch"/> runs to its end
+    /// before <see cref="Next"/> stops the watch. The peak readings between windows are not included.
+    /// </summary>
+    public static TimeSpan MaxWatch(ValidationOptions settings) =>
+        settings.SettleSeconds == 0 ? settings.Watch : LongestWatch(settings) + settings.Settle;
+
+    /// <summary>
     /// Returns whether a peak of <paramref name="after"/> bytes at the end of a window, against
     /// <paramref name="before"/> bytes at its start, grew by at most
     /// <see cref="ValidationOptions.SettleGrowthPercent"/>.

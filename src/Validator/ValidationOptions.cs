@@ -12,6 +12,8 @@ public sealed class ValidationOptions
 {
     public const string SectionName = "Validation";
 
+    private string? shadowOwner;
+
     /// <summary>
     /// Seconds that the readiness command has to exit with 0, counted from the start of the validation.
     /// </summary>
@@ -77,9 +79,15 @@ public sealed class ValidationOptions
     /// With PoolManagers on several Docker hosts, the <c>Shadows:InstanceName</c> of the PoolManager on this
     /// Validator's Docker host: the Validator then consumes from <c>validate-shadow-{ShadowOwner}</c> and
     /// <c>on-demand-validation-{ShadowOwner}</c> and validates only that PoolManager's shadows. Null (the
-    /// default) serves one Docker host from the shared queues and validates every shadow.
+    /// default) serves one Docker host from the shared queues and validates every shadow. An empty or
+    /// blank value, such as <c>Validation__ShadowOwner=</c> in an env file, is stored as null, because
+    /// the configuration binder passes it on as an empty string and it means the setting was left out.
     /// </summary>
-    public string? ShadowOwner { get; set; }
+    public string? ShadowOwner
+    {
+        get => shadowOwner;
+        set => shadowOwner = string.IsNullOrWhiteSpace(value) ? null : value;
+    }
 
     /// <summary>
     /// Validation suites by name (case-insensitive). After binding, the built-in suites fill in every
@@ -118,11 +126,13 @@ public sealed class ValidationOptions
     public TimeSpan DockerCallTimeout => TimeSpan.FromSeconds(DockerCallTimeoutSeconds);
 
     /// <summary>
-    /// Upper bound of one whole validation without smoke load: the readiness timeout and the watch, plus
-    /// time for the Docker calls before, between and after them (checking the shadow, the last probe and
-    /// poll, reading the cgroup). <see cref="ValidationSuite.Timeout"/> adds a suite's smoke load.
+    /// Upper bound of one whole validation without smoke load: the readiness timeout and the longest
+    /// watch (<see cref="PeakSettling.MaxWatch"/>, which the peak memory still growing extends by up to
+    /// <see cref="MaxSettleSeconds"/>), plus time for the Docker calls before, between and after them
+    /// (checking the shadow, the last probe and poll, reading the cgroup).
+    /// <see cref="ValidationSuite.Timeout"/> adds a suite's smoke load.
     /// </summary>
-    public TimeSpan ValidationTimeout => ReadinessTimeout + Watch + (4 * DockerCallTimeout);
+    public TimeSpan ValidationTimeout => ReadinessTimeout + PeakSettling.MaxWatch(this) + (4 * DockerCallTimeout);
 }
 
 /// <summary>

@@ -27,15 +27,16 @@ public sealed record ValidationSuite(
     public static ValidationSuite Plain(string name, ValidationOptions settings) => new(name, null, settings.ReadinessTimeout, null, null);
 
     /// <summary>
-    /// Upper bound of one validation with this suite: readiness, smoke load, watch and cleanup, plus
-    /// time for the Docker calls around them (checking the shadow, reading the cgroup twice, the last poll).
+    /// Upper bound of one validation with this suite: readiness, smoke load, the longest watch
+    /// (<see cref="PeakSettling.MaxWatch"/>) and cleanup, plus time for the Docker calls around them
+    /// (checking the shadow, reading the cgroup twice, the last poll).
     /// </summary>
     public TimeSpan Timeout(ValidationOptions settings)
     {
         var smokeLoad = SmokeLoad is { } load
             ? load.Timeout + SmokeLoadGrace + (load.Cleanup.Count > 0 ? settings.DockerCallTimeout : TimeSpan.Zero) + (2 * settings.DockerCallTimeout)
             : TimeSpan.Zero;
-        return ReadinessTimeout + settings.Watch + smokeLoad + (4 * settings.DockerCallTimeout);
+        return ReadinessTimeout + PeakSettling.MaxWatch(settings) + smokeLoad + (4 * settings.DockerCallTimeout);
     }
 }
 

@@ -171,7 +171,7 @@ public sealed class PoolManagerCrashTests : IAsyncLifetime
             [ShadowLabels.Pool] = pool,
             [ShadowLabels.Owner] = instance,
             [ShadowLabels.Profile] = "Cache",
-            [ShadowLabels.State] = negotiationId is null ? ShadowLabels.WarmState : ShadowLabels.ClaimedState,
+            [ShadowLabels.Origin] = negotiationId is null ? ShadowLabels.WarmOrigin : ShadowLabels.ColdOrigin,
         };
         if (negotiationId is { } id)
         {

@@ -90,6 +90,57 @@ public sealed class WarmClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Claimed_warm_shadow_reads_as_claimed()
+    {
+        var (shadows, request) = CreateDriverAndRequest();
+        var (warmId, _) = await shadows.CreateWarmAsync(new WarmShadowRequest(request.Profile, request.Workload), CancellationToken.None);
+
+        var claim = await shadows.ClaimWarmAsync(warmId, request, CancellationToken.None);
+        await claim.EngineUpdate;
+        var labels = (await ShadowDocker.Client.Containers.InspectContainerAsync(warmId)).Config!.Labels;
+        var listed = Assert.Single(await shadows.ListPoolAsync(pool, CancellationToken.None));
+        var labelledWarm = await ShadowDocker.Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+            {
+                ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal)
+                {
+                    [$"{ShadowLabels.Pool}={pool}"] = true,
+                    [$"{ShadowLabels.LegacyState}=warm"] = true,
+                },
+            },
+        });
+
+        // The origin label stays warm, while the name and everything read from it show the claim.
+        Assert.Equal(ShadowLabels.WarmOrigin, labels[ShadowLabels.Origin]);
+        Assert.Empty(labelledWarm);
+        Assert.False(listed.Warm);
+        Assert.Equal(ShadowLabels.ContainerName(request.NegotiationId, request.Attempt), listed.Name);
+        Assert.Equal(request.NegotiationId, listed.NegotiationId);
+        Assert.Equal(request.Attempt, listed.Attempt);
+        Assert.Equal(1, await shadows.CountAsync(pool, CancellationToken.None));
+        Assert.Equal(request.NegotiationId, Assert.Single(await shadows.ListAsync(request.NegotiationId, CancellationToken.None)).NegotiationId);
+    }
+
+    [Fact]
+    public async Task Redelivered_proposal_keeps_warm_claim()
+    {
+        var (shadows, request) = CreateDriverAndRequest();
+        var (warmId, _) = await shadows.CreateWarmAsync(new WarmShadowRequest(request.Profile, request.Workload), CancellationToken.None);
+        var claim = await shadows.ClaimWarmAsync(warmId, request, CancellationToken.None);
+        await claim.EngineUpdate;
+
+        // A redelivery finds the renamed shadow by the attempt's name and reads its warm origin from the label.
+        var again = await shadows.ClaimAsync(request, CancellationToken.None);
+
+        Assert.Equal(warmId, again.ShadowId);
+        Assert.False(again.ColdStart);
+        Assert.Equal(claim.WorkloadExecId, again.WorkloadExecId);
+        AssertEngineHoldsAllocation((await ShadowDocker.Client.Containers.InspectContainerAsync(warmId)).HostConfig!);
+    }
+
+    [Fact]
     public async Task Claim_without_cgroup_access_waits_for_engine_update()
     {
         var unreachable = Path.Combine(Path.GetTempPath(), $"no-cgroups-{Guid.NewGuid():N}");

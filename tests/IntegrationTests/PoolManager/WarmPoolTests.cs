@@ -83,7 +83,7 @@ public sealed class WarmPoolTests : IAsyncLifetime
             Assert.Equal("true", labels[ShadowLabels.Shadow]);
             Assert.Equal(pool, labels[ShadowLabels.Pool]);
             Assert.Equal("Cache", labels[ShadowLabels.Profile]);
-            Assert.Equal(ShadowLabels.WarmState, labels[ShadowLabels.State]);
+            Assert.Equal(ShadowLabels.WarmOrigin, labels[ShadowLabels.Origin]);
             Assert.Equal(instance, labels[ShadowLabels.Owner]);
 
             var host = inspected.HostConfig!;

@@ -36,6 +36,36 @@ public sealed class ShadowPoolNamesTests
         Assert.False(ShadowLabels.IsWarmName(ShadowLabels.ContainerName(Guid.NewGuid(), 1)));
     }
 
+    [Theory]
+    [InlineData(ShadowLabels.Origin, ShadowLabels.WarmOrigin, true)]
+    [InlineData(ShadowLabels.Origin, ShadowLabels.ColdOrigin, false)]
+    [InlineData(ShadowLabels.LegacyState, "warm", true)]
+    [InlineData(ShadowLabels.LegacyState, "claimed", false)]
+    public void Warm_origin_is_read_from_labels(string label, string value, bool warmBorn)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ShadowLabels.Shadow] = "true", [label] = value };
+
+        Assert.Equal(warmBorn, ShadowLabels.IsWarmBorn(labels));
+    }
+
+    [Fact]
+    public void Origin_label_overrides_legacy_state()
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ShadowLabels.Origin] = ShadowLabels.ColdOrigin,
+            [ShadowLabels.LegacyState] = "warm",
+        };
+
+        Assert.False(ShadowLabels.IsWarmBorn(labels));
+    }
+
+    [Fact]
+    public void Container_without_labels_is_not_warm_born()
+    {
+        Assert.False(ShadowLabels.IsWarmBorn(null));
+    }
+
     [Fact]
     public void Shape_ignores_capability_order_and_case()
     {

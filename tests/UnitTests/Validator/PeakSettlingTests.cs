@@ -101,4 +101,34 @@ public sealed class PeakSettlingTests
         Assert.Equal(WatchStep.Settled, PeakSettling.Next(TimeSpan.FromSeconds(2), 0, 0, settings));
         Assert.Equal(WatchStep.Continue, PeakSettling.Next(TimeSpan.FromSeconds(2), 0, MiB, settings));
     }
+
+    [Fact]
+    public void Max_watch_adds_last_window_to_longest_watch()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(37), PeakSettling.MaxWatch(Settings(minWatchSeconds: 0)));
+        Assert.Equal(TimeSpan.FromSeconds(67), PeakSettling.MaxWatch(Settings(maxSettleSeconds: 60)));
+    }
+
+    [Fact]
+    public void Max_watch_without_settling_is_watch()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), PeakSettling.MaxWatch(Settings(settleSeconds: 0)));
+    }
+
+    [Fact]
+    public void Watch_of_growing_peak_ends_within_max_watch()
+    {
+        var settings = Settings(minWatchSeconds: 0);
+
+        // Each window also spends 0.1 s reading the peak twice, which moves its checks off whole windows.
+        var window = settings.Settle + TimeSpan.FromSeconds(0.1);
+        var elapsed = PeakSettling.FirstWindowEnd(settings);
+        while (PeakSettling.Next(elapsed, 100 * MiB, 150 * MiB, settings) == WatchStep.Continue)
+        {
+            elapsed += window;
+        }
+
+        Assert.True(elapsed > PeakSettling.LongestWatch(settings), $"the watch ended after {elapsed.TotalSeconds} s");
+        Assert.True(elapsed <= PeakSettling.MaxWatch(settings), $"the watch ended after {elapsed.TotalSeconds} s");
+    }
 }

@@ -1,4 +1,5 @@
 using EventShadow.Validator;
+using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -89,6 +90,17 @@ public sealed class ValidationOptionsTests
     {
         var options = Bind(("Validation:ReadinessTimeoutSeconds", "20"), ("Validation:WatchSeconds", "5"), ("Validation:DockerCallTimeoutSeconds", "2"));
 
+        // 20 s readiness + a 5 s watch extended by up to 30 s and one 2 s window + 4 x 2 s calls.
+        Assert.Equal(TimeSpan.FromSeconds(65), options.ValidationTimeout);
+    }
+
+    [Fact]
+    public void ValidationTimeout_without_settling_has_plain_watch()
+    {
+        var options = Bind(
+            ("Validation:ReadinessTimeoutSeconds", "20"), ("Validation:WatchSeconds", "5"),
+            ("Validation:DockerCallTimeoutSeconds", "2"), ("Validation:SettleSeconds", "0"));
+
         Assert.Equal(TimeSpan.FromSeconds(33), options.ValidationTimeout);
     }
 
@@ -124,6 +136,19 @@ public sealed class ValidationOptionsTests
 
     [Theory]
     [InlineData("")]
+    [InlineData("   ")]
+    public void Empty_shadow_owner_means_not_set(string owner)
+    {
+        var options = Bind(("Validation:ShadowOwner", owner));
+        IConsumerDefinition definition = new ValidateShadowConsumerDefinition(Options.Create(options));
+        IConsumerDefinition onDemand = new OnDemandValidationConsumerDefinition(Options.Create(options));
+
+        Assert.Null(options.ShadowOwner);
+        Assert.Equal("validate-shadow", definition.GetEndpointName(KebabCaseEndpointNameFormatter.Instance));
+        Assert.Equal("on-demand-validation", onDemand.GetEndpointName(KebabCaseEndpointNameFormatter.Instance));
+    }
+
+    [Theory]
     [InlineData("host a")]
     [InlineData("host/a")]
     public void Invalid_shadow_owner_is_rejected_by_key(string owner)

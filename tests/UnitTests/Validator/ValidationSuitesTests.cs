@@ -158,10 +158,38 @@ public sealed class ValidationSuitesTests
 
         Assert.Equal(settings.ValidationTimeout, batch.Timeout(settings));
 
-        // 20 s readiness + 5 s watch + 4 x 2 s calls, plus the 20 s load, 5 s grace, 2 s cleanup and 2 x 2 s cgroup reads.
+        // 20 s readiness + 37 s of longest watch (5 s, 30 s of settling, one 2 s window) + 4 x 2 s calls.
+        // The Cache load adds its 20 s limit, 5 s grace, 2 s cleanup and 2 x 2 s cgroup reads.
         // The longest suite is Database, whose load may take 30 s.
-        Assert.Equal(TimeSpan.FromSeconds(64), cache.Timeout(settings));
-        Assert.Equal(TimeSpan.FromSeconds(74), ValidationSuites.LongestTimeout(settings));
+        Assert.Equal(TimeSpan.FromSeconds(96), cache.Timeout(settings));
+        Assert.Equal(TimeSpan.FromSeconds(106), ValidationSuites.LongestTimeout(settings));
+    }
+
+    [Fact]
+    public void Suite_timeout_covers_watch_extended_by_settling()
+    {
+        var settings = Bind(
+            ("Validation:ReadinessTimeoutSeconds", "20"), ("Validation:WatchSeconds", "5"),
+            ("Validation:MaxSettleSeconds", "60"), ("Validation:DockerCallTimeoutSeconds", "1"));
+
+        var batch = ValidationSuites.ForProfile(settings, WorkloadProfile.Batch);
+        var timeout = batch.Timeout(settings);
+
+        // A peak that grows through the whole watch keeps it going for 67 s past readiness: 5 s, the 60 s
+        // of settling, and the 2 s window under way when they ran out.
+        var longestValidation = settings.ReadinessTimeout + settings.Watch + settings.MaxSettle + settings.Settle;
+        Assert.True(timeout >= longestValidation, $"timeout {timeout.TotalSeconds} s is shorter than a validation of {longestValidation.TotalSeconds} s");
+    }
+
+    [Fact]
+    public void Default_longest_timeout_is_database_suite()
+    {
+        var settings = Bind();
+
+        // 30 s readiness + 37 s of longest watch + 4 x 10 s calls, plus the 30 s load, 5 s grace,
+        // 10 s cleanup and 2 x 10 s cgroup reads.
+        Assert.Equal(TimeSpan.FromSeconds(172), ValidationSuites.ForProfile(settings, WorkloadProfile.Database).Timeout(settings));
+        Assert.Equal(TimeSpan.FromSeconds(172), ValidationSuites.LongestTimeout(settings));
     }
 
     [Fact]
