@@ -124,6 +124,17 @@ public class FastPathTrustTests
     }
 
     [Fact]
+    public void Peak_crossing_a_rounding_step_keeps_trust()
+    {
+        // 13.9 MiB plus 15 % rounds up to 16 MiB and 14.1 MiB plus 15 % to 24 MiB, a 50 % move of the
+        // rounded figure from a peak 0.2 MiB (1.4 %) higher. Trust must follow the peaks, not the rounding.
+        var decision = Decide(Usage(Passed(13.8, 4), Passed(13.8, 3), Passed(13.9, 2), Passed(14.1, 1)));
+
+        Assert.True(decision.Trusted, decision.Reason);
+        Assert.Contains("changed the memory recommendation by 1 %", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Proposal_below_validated_peak_is_not_trusted()
     {
         var decision = Decide(Usage(Passed(200, 3), Passed(200, 2), Passed(200, 1)), proposal: new ResourceAllocation(250, 128));
