@@ -51,8 +51,12 @@ public sealed class EventStoreOptions
     public string Schema { get; set; } = "eventshadow";
 
     /// <summary>How often the async daemon looks for new events when the store is quiet, in milliseconds.</summary>
+    /// <remarks>
+    /// Bounds a relay hop whose wake-up was missed: with <see cref="WakeOnAppend"/>, about one negotiation in
+    /// 20 still waited for a poll at 5 a second. 50 ms costs about 4 % of one core more than 200 ms when idle.
+    /// </remarks>
     [Range(10, 60_000)]
-    public int PollingMilliseconds { get; set; } = 200;
+    public int PollingMilliseconds { get; set; } = 50;
 
     /// <summary>
     /// Wake the async daemon with PostgreSQL LISTEN/NOTIFY when events are appended, instead of waiting

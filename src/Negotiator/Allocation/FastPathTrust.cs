@@ -61,13 +61,13 @@ public static class FastPathTrust
         // The change is measured before rounding to whole steps of UsageEvidence.GranularityMiB: at a
         // few MiB, a peak 0.2 MiB higher can cross a step and move the rounded figure by 50 %.
         var peaks = validated.Select(sample => sample.PeakMemoryMiB).ToList();
-        var withLatest = Unrounded(peaks, historyMargin);
-        var withoutLatest = Unrounded(peaks[..^1], historyMargin);
+        var withLatest = RawRecommendation(peaks, historyMargin);
+        var withoutLatest = RawRecommendation(peaks[..^1], historyMargin);
         var change = Math.Abs(withLatest - withoutLatest) / withoutLatest;
         if (change > options.MaxRecommendationChange)
         {
             return Untrusted(validated.Count,
-                $"the latest run moved the memory recommendation from {Rounded(withoutLatest)} to {Rounded(withLatest)} MiB ({Percent(change)}), " +
+                $"the latest run moved the memory recommendation from {RoundedRecommendation(withoutLatest)} to {RoundedRecommendation(withLatest)} MiB ({Percent(change)}), " +
                 $"more than {Percent(options.MaxRecommendationChange)} (Negotiation:FastPath:MaxRecommendationChange)");
         }
 
@@ -99,10 +99,10 @@ public static class FastPathTrust
 
     private static bool IsValidated(UsageSample sample) => sample.Passed && sample.Complete && sample.PeakMemoryMiB > 0;
 
-    private static double Unrounded(List<double> peaks, double margin) =>
+    private static double RawRecommendation(List<double> peaks, double margin) =>
         Math.Max(UsageEvidence.GranularityMiB, UsageEvidence.NearestRank(peaks, UsageEvidence.Percentile) * (1 + margin));
 
-    private static int Rounded(double recommendation) => UsageEvidence.RoundUp(recommendation);
+    private static int RoundedRecommendation(double recommendation) => UsageEvidence.RoundUp(recommendation);
 
     private static FastPathDecision Untrusted(int validatedRuns, string reason) => new(false, validatedRuns, reason);
 

@@ -6,6 +6,8 @@ namespace EventShadow.Negotiator.Pools;
 /// What a resource pool has handed out: every negotiation's current lease, committed or not. It is the
 /// snapshot of the pool's capacity stream, updated in the transaction that appends to the stream.
 /// </summary>
+// NOTE: every batch of pool changes reads and writes this whole document, so its cost grows with the
+// committed allocations held (7 to 11 ms a statement at 6,000). Running totals plus one row per lease would keep it flat.
 public sealed class PoolCapacity
 {
     public Guid Id { get; set; }
