@@ -38,8 +38,12 @@ public sealed class NegotiationOptions : IValidatableObject
     public double CpuStarvedThrottleRatio { get; set; } = 0.2;
 
     /// <summary>Seconds an attempt may take from its proposal to its trial result before the negotiation fails.</summary>
+    /// <remarks>
+    /// The default leaves about a minute for the claim and the wait for a validation slot above the
+    /// Validator's longest validation with its defaults, 172 s (a database suite whose peak keeps growing).
+    /// </remarks>
     [Range(10, 86_400)]
-    public int AttemptTimeoutSeconds { get; set; } = 180;
+    public int AttemptTimeoutSeconds { get; set; } = 240;
 
     /// <summary>Seconds a whole negotiation may take before it fails.</summary>
     [Range(10, 604_800)]

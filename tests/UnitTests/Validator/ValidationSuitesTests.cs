@@ -193,6 +193,16 @@ public sealed class ValidationSuitesTests
     }
 
     [Fact]
+    public void Default_attempt_timeout_leaves_claim_time()
+    {
+        // The Negotiator fails an attempt without a trial result after AttemptTimeoutSeconds, so its
+        // default must leave time for the claim and the validation queue above the longest validation.
+        var attemptTimeout = TimeSpan.FromSeconds(new EventShadow.Negotiator.NegotiationOptions().AttemptTimeoutSeconds);
+
+        Assert.True(attemptTimeout - ValidationSuites.LongestTimeout(Bind()) >= TimeSpan.FromSeconds(60), $"attempt timeout {attemptTimeout}");
+    }
+
+    [Fact]
     public void Bounded_command_runs_under_timeout()
     {
         var load = ValidationSuites.ForProfile(Bind(), WorkloadProfile.Cache).SmokeLoad!;
