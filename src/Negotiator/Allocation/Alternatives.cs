@@ -35,7 +35,7 @@ public static class Alternatives
             var roomier = new ResourceAllocation(roomierCpu, roomierMemory);
             alternatives.Add(new AllocationAlternative(
                 "roomier", grantedPool, roomier,
-                $"{2 * Step:P0} more CPU and memory: headroom for peaks the trial did not see, at a higher price",
+                $"{DescribeGrowth(proposed, roomier, limits)}: headroom for peaks the trial did not see, at a higher price",
                 granted?.HourlyCost(roomier, gpus)));
         }
 
@@ -49,5 +49,33 @@ public static class Alternatives
         alternatives.AddRange(otherPools);
 
         return alternatives;
+    }
+
+    /// <summary>
+    /// Describes how much more CPU and memory <paramref name="roomier"/> gives, and which of them the
+    /// configured maximum kept from growing by the full step.
+    /// </summary>
+    private static string DescribeGrowth(ResourceAllocation proposed, ResourceAllocation roomier, NegotiationOptions limits)
+    {
+        var cpuGrowth = (roomier.CpuMillicores / (double)proposed.CpuMillicores) - 1;
+        var memoryGrowth = (roomier.MemoryMiB / (double)proposed.MemoryMiB) - 1;
+        var growth = Math.Abs(cpuGrowth - memoryGrowth) < 0.005
+            ? $"{cpuGrowth:P0} more CPU and memory"
+            : string.Join(" and ", new[] { (cpuGrowth, "CPU"), (memoryGrowth, "memory") }
+                .Where(part => part.Item1 > 0)
+                .Select(part => $"{part.Item1:P0} more {part.Item2}"));
+
+        var capped = new List<string>();
+        if (roomier.CpuMillicores == limits.MaxCpuMillicores && cpuGrowth < 2 * Step)
+        {
+            capped.Add($"CPU is capped at {limits.MaxCpuMillicores}m by Negotiation:MaxCpuMillicores");
+        }
+
+        if (roomier.MemoryMiB == limits.MaxMemoryMiB && memoryGrowth < 2 * Step)
+        {
+            capped.Add($"memory is capped at {limits.MaxMemoryMiB} MiB by Negotiation:MaxMemoryMiB");
+        }
+
+        return capped.Count == 0 ? growth : $"{growth} ({string.Join(", ", capped)})";
     }
 }

@@ -58,8 +58,8 @@ public static class FastPathTrust
                 $"the latest validated run is from {newest.ToString("u", CultureInfo.InvariantCulture)}, more than {options.MaxHistoryAgeHours} h ago");
         }
 
-        // The change is measured before rounding to whole steps of UsageEvidence.GranularityMiB: at a
-        // few MiB, a peak 0.2 MiB higher can cross a step and move the rounded figure by 50 %.
+        // The recommendations are compared before rounding to whole steps of UsageEvidence.GranularityMiB:
+        // at a few MiB, a peak 0.2 MiB higher can cross a step and move the rounded figure by 50 %.
         var peaks = validated.Select(sample => sample.PeakMemoryMiB).ToList();
         var withLatest = RawRecommendation(peaks, historyMargin);
         var withoutLatest = RawRecommendation(peaks[..^1], historyMargin);
@@ -67,7 +67,7 @@ public static class FastPathTrust
         if (change > options.MaxRecommendationChange)
         {
             return Untrusted(validated.Count,
-                $"the latest run moved the memory recommendation from {RoundedRecommendation(withoutLatest)} to {RoundedRecommendation(withLatest)} MiB ({Percent(change)}), " +
+                string.Create(CultureInfo.InvariantCulture, $"the latest run moved the memory recommendation from {withoutLatest:0.#} to {withLatest:0.#} MiB ({Percent(change)}), ") +
                 $"more than {Percent(options.MaxRecommendationChange)} (Negotiation:FastPath:MaxRecommendationChange)");
         }
 
@@ -101,8 +101,6 @@ public static class FastPathTrust
 
     private static double RawRecommendation(List<double> peaks, double margin) =>
         Math.Max(UsageEvidence.GranularityMiB, UsageEvidence.NearestRank(peaks, UsageEvidence.Percentile) * (1 + margin));
-
-    private static int RoundedRecommendation(double recommendation) => UsageEvidence.RoundUp(recommendation);
 
     private static FastPathDecision Untrusted(int validatedRuns, string reason) => new(false, validatedRuns, reason);
 

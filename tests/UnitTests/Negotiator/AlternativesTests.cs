@@ -30,6 +30,24 @@ public class AlternativesTests
     }
 
     [Fact]
+    public void Roomier_rationale_names_capped_memory()
+    {
+        var alternatives = Alternatives.For(new ResourceAllocation(2000, 8192), 0, "default", Pools, new NegotiationOptions(), floorMiB: null);
+
+        var roomier = alternatives.Single(alternative => alternative.Label == "roomier");
+        Assert.Equal(new ResourceAllocation(3000, 8192), roomier.Allocation);
+        Assert.StartsWith("50 % more CPU (memory is capped at 8192 MiB by Negotiation:MaxMemoryMiB):", roomier.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Roomier_rationale_gives_both_shares()
+    {
+        var alternatives = Alternatives.For(new ResourceAllocation(500, 512), 0, "default", Pools, new NegotiationOptions(), floorMiB: null);
+
+        Assert.StartsWith("50 % more CPU and memory:", alternatives.Single(alternative => alternative.Label == "roomier").Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tighter_alternative_respects_floor()
     {
         var alternatives = Alternatives.For(new ResourceAllocation(500, 512), 0, "default", Pools, new NegotiationOptions(), floorMiB: 500);

@@ -115,11 +115,11 @@ public class FastPathTrustTests
     [Fact]
     public void Moving_recommendation_is_not_trusted()
     {
-        // Peaks 100 and 100 recommend 120 MiB; a third run at 160 MiB moves it to 184 MiB.
+        // Peaks 100 and 100 recommend 115 MiB; a third run at 160 MiB moves it to 184 MiB.
         var decision = Decide(Usage(Passed(100, 3), Passed(100, 2), Passed(160, 1)), proposal: new ResourceAllocation(250, 256));
 
         Assert.False(decision.Trusted);
-        Assert.Contains("from 120 to 184 MiB", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains("from 115 to 184 MiB (60 %)", decision.Reason, StringComparison.Ordinal);
         Assert.Contains("Negotiation:FastPath:MaxRecommendationChange", decision.Reason, StringComparison.Ordinal);
     }
 
@@ -132,6 +132,17 @@ public class FastPathTrustTests
 
         Assert.True(decision.Trusted, decision.Reason);
         Assert.Contains("changed the memory recommendation by 1 %", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Small_move_reports_unrounded_figures()
+    {
+        // 10 MiB plus 15 % is 11.5 MiB and 11.6 MiB plus 15 % is 13.3 MiB: both round up to 16 MiB,
+        // so the reason must give the figures it compared.
+        var decision = Decide(Usage(Passed(10, 4), Passed(10, 3), Passed(10, 2), Passed(11.6, 1)));
+
+        Assert.False(decision.Trusted);
+        Assert.Contains("from 11.5 to 13.3 MiB (16 %)", decision.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
