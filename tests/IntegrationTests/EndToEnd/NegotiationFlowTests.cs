@@ -77,6 +77,10 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
         Assert.True(view.GetProperty("cost").GetProperty("amount").GetDecimal() > 0);
         Assert.Equal(view.GetProperty("cost").GetProperty("amount").GetDecimal(), attempts[0].GetProperty("cost").GetDecimal());
 
+        // Settled means the commitment is priced too.
+        Assert.Equal("USD", view.GetProperty("cost").GetProperty("currency").GetString());
+        Assert.True(view.GetProperty("cost").GetProperty("committedPerHour").GetDecimal() > 0);
+
         await AssertNoShadowLeftAsync(id);
     }
 
