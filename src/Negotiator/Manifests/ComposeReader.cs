@@ -121,7 +121,9 @@ internal static class ComposeReader
             new ResourceBounds(cpuRequest?.Value, memoryRequest?.Value),
             new ResourceBounds(cpuLimit?.Value, memoryLimit?.Value),
             ContainerPorts.ReadCompose(service.Get("ports"), service.Get("expose")));
-        return new PartialTask($"compose/{name}", ManifestFormats.Compose, container, hints);
+        var sources = new ResourceSources(
+            cpuRequest?.Node.Written(), memoryRequest?.Node.Written(), cpuLimit?.Node.Written(), memoryLimit?.Node.Written());
+        return new PartialTask($"compose/{name}", ManifestFormats.Compose, container, hints) { Resources = sources };
     }
 
     /// <summary>

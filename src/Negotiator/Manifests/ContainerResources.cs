@@ -9,10 +9,10 @@ namespace EventShadow.Negotiator.Manifests;
 /// </summary>
 internal static class ContainerResources
 {
-    public static (ResourceBounds Requests, ResourceBounds Limits) Read(
+    public static (ResourceBounds Requests, ResourceBounds Limits, ResourceSources Sources) Read(
         ManifestNode? requests, ManifestNode? limits, string hintPrefix, List<ResourceHint> hints)
     {
-        var (requestBounds, _, _) = ReadBounds(requests, "request", hintPrefix, hints);
+        var (requestBounds, cpuRequest, memoryRequest) = ReadBounds(requests, "request", hintPrefix, hints);
         var (limitBounds, cpuLimit, memoryLimit) = ReadBounds(limits, "limit", hintPrefix, hints);
 
         if (limitBounds.CpuMillicores < requestBounds.CpuMillicores)
@@ -29,7 +29,8 @@ internal static class ContainerResources
                 + $"({requestBounds.MemoryMiB} MiB). A limit must be at least its request");
         }
 
-        return (requestBounds, limitBounds);
+        var sources = new ResourceSources(cpuRequest?.Written(), memoryRequest?.Written(), cpuLimit?.Written(), memoryLimit?.Written());
+        return (requestBounds, limitBounds, sources);
     }
 
     private static (ResourceBounds Bounds, ManifestNode? Cpu, ManifestNode? Memory) ReadBounds(

@@ -130,9 +130,9 @@ internal static class KubernetesReader
 
         void AddTask(ManifestNode container, List<ResourceHint> hints)
         {
-            var spec = ReadContainer(container, string.Empty, hints);
+            var (spec, sources) = ReadContainer(container, string.Empty, hints);
             hints.AddRange(podHints);
-            var task = new PartialTask($"{kind}/{objectName}/{spec.Name}", ManifestFormats.Kubernetes, spec, hints);
+            var task = new PartialTask($"{kind}/{objectName}/{spec.Name}", ManifestFormats.Kubernetes, spec, hints) { Resources = sources };
             collector.Add(task, container.Location);
         }
     }
@@ -180,8 +180,9 @@ internal static class KubernetesReader
 
     /// <summary>
     /// Reads a container and adds its image and resource hints, each name prefixed with <paramref name="hintPrefix"/>.
+    /// Returns the container and the locations of its resource quantities.
     /// </summary>
-    private static ContainerSpec ReadContainer(ManifestNode container, string hintPrefix, List<ResourceHint> hints)
+    private static (ContainerSpec Spec, ResourceSources Sources) ReadContainer(ManifestNode container, string hintPrefix, List<ResourceHint> hints)
     {
         var nameNode = container.Require("name", "every container needs a name");
         var name = nameNode.Text();
@@ -200,9 +201,9 @@ internal static class KubernetesReader
         hints.Add(new ResourceHint(hintPrefix + "image", image, imageNode.Source));
 
         var resources = container.Get("resources");
-        var (requests, limits) = ContainerResources.Read(resources?.Get("requests"), resources?.Get("limits"), hintPrefix, hints);
+        var (requests, limits, sources) = ContainerResources.Read(resources?.Get("requests"), resources?.Get("limits"), hintPrefix, hints);
 
-        return new ContainerSpec(
+        var spec = new ContainerSpec(
             name,
             image,
             container.Get("command")?.Strings(),
@@ -211,6 +212,7 @@ internal static class KubernetesReader
             requests,
             limits,
             ContainerPorts.ReadKubernetes(container.Get("ports")));
+        return (spec, sources);
     }
 
     /// <summary>

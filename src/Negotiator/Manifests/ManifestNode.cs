@@ -42,6 +42,9 @@ internal sealed class ManifestNode
 
     public ManifestException Error(string problem) => new(Location, problem);
 
+    /// <summary>Returns the scalar's text with its location, for a quantity that later checks may reject.</summary>
+    public WrittenQuantity Written() => new(Text(), Location);
+
     /// <summary>
     /// Creates the error for a required key that is missing: it names the key's path and this node's line.
     /// </summary>

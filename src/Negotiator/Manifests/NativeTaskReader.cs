@@ -38,7 +38,7 @@ internal static class NativeTaskReader
         }
 
         var hints = new List<ResourceHint> { new("image", image, imageNode.Source) };
-        var (requests, limits) = ContainerResources.Read(task.Get("requests"), task.Get("limits"), string.Empty, hints);
+        var (requests, limits, sources) = ContainerResources.Read(task.Get("requests"), task.Get("limits"), string.Empty, hints);
         if (task.Get("hints") is { } hintsNode)
         {
             var freeText = new FreeTextHints();
@@ -55,7 +55,7 @@ internal static class NativeTaskReader
             requests,
             limits,
             ContainerPorts.ReadCompose(task.Get("ports"), null));
-        collector.Add(new PartialTask($"json/{name}", ManifestFormats.Json, container, hints), task.Location);
+        collector.Add(new PartialTask($"json/{name}", ManifestFormats.Json, container, hints) { Resources = sources }, task.Location);
     }
 
     private static Dictionary<string, string> ReadEnvironment(ManifestNode? env)

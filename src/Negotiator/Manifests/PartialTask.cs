@@ -12,7 +12,32 @@ namespace EventShadow.Negotiator.Manifests;
 /// </param>
 /// <param name="Format">Shape the task was read from: <c>kubernetes</c>, <c>compose</c>, <c>json</c> (the native form) or <c>text</c>.</param>
 /// <param name="Hints">The image, every resource value and every free-text hint read, each with the document, path and line it came from.</param>
-public sealed record PartialTask(string Name, string Format, ContainerSpec Container, IReadOnlyList<ResourceHint> Hints);
+public sealed record PartialTask(string Name, string Format, ContainerSpec Container, IReadOnlyList<ResourceHint> Hints)
+{
+    /// <summary>
+    /// The quantities behind the CPU and memory bounds of <see cref="Container"/>, as written and with their
+    /// locations, for errors about those values. <see cref="ResourceSources.None"/> for a plain-text definition.
+    /// </summary>
+    public ResourceSources Resources { get; init; } = ResourceSources.None;
+}
+
+/// <summary>
+/// A resource quantity as the definition writes it, such as <c>16Gi</c>, and where.
+/// </summary>
+public sealed record WrittenQuantity(string Text, ManifestLocation Location);
+
+/// <summary>
+/// The written quantities behind a task's CPU and memory requests and limits. A part is null when the
+/// definition does not state it.
+/// </summary>
+public sealed record ResourceSources(
+    WrittenQuantity? CpuRequest,
+    WrittenQuantity? MemoryRequest,
+    WrittenQuantity? CpuLimit,
+    WrittenQuantity? MemoryLimit)
+{
+    public static readonly ResourceSources None = new(null, null, null, null);
+}
 
 /// <summary>
 /// Names of the formats a <see cref="PartialTask"/> is read from.

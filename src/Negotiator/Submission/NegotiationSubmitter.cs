@@ -72,9 +72,9 @@ public sealed class NegotiationSubmitter(
         var tasks = ManifestReader.Read(definition, sourceName, mediaType);
         foreach (var task in tasks)
         {
-            if (ResourceRangeCheck.Problem(task, sourceName, negotiationOptions.Value) is { } problem)
+            if (ResourceRangeCheck.Check(task, sourceName, negotiationOptions.Value) is { } outOfRange)
             {
-                throw new ManifestException(new ManifestLocation(sourceName, null, null, null), problem);
+                throw outOfRange;
             }
         }
 

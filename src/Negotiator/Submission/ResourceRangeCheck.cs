@@ -1,4 +1,3 @@
-using EventShadow.Contracts;
 using EventShadow.Negotiator.Manifests;
 
 namespace EventShadow.Negotiator.Submission;
@@ -11,50 +10,53 @@ namespace EventShadow.Negotiator.Submission;
 public static class ResourceRangeCheck
 {
     /// <summary>
-    /// Returns why <paramref name="task"/> cannot be negotiated within the configured range, or null when it
-    /// can. The text names the value's place within <paramref name="sourceName"/> without repeating the
-    /// source's name, which the caller's error puts first.
+    /// Returns the error for the first value of <paramref name="task"/> that cannot be negotiated within the
+    /// configured range, or null when every value can. The error's location is where the value was written
+    /// (document, path and line), or only <paramref name="sourceName"/> when the task does not record it.
     /// </summary>
-    public static string? Problem(PartialTask task, string sourceName, NegotiationOptions settings)
+    public static ManifestException? Check(PartialTask task, string sourceName, NegotiationOptions settings)
     {
         var container = task.Container;
+        var sources = task.Resources;
         if (container.Requests.MemoryMiB is { } memoryRequest && memoryRequest > settings.MaxMemoryMiB)
         {
-            return $"{Describe(task, sourceName, "memory-request", "the memory request")} asks for {memoryRequest} MiB, more than the largest " +
-                $"allocation of {settings.MaxMemoryMiB} MiB (Negotiation:MaxMemoryMiB). Lower the request, or raise that setting.";
+            return Error(task, sourceName, sources.MemoryRequest, "the memory request",
+                $"asks for {memoryRequest} MiB, more than the largest allocation of {settings.MaxMemoryMiB} MiB " +
+                "(Negotiation:MaxMemoryMiB). Lower the request, or raise that setting.");
         }
 
         if (container.Requests.CpuMillicores is { } cpuRequest && cpuRequest > settings.MaxCpuMillicores)
         {
-            return $"{Describe(task, sourceName, "cpu-request", "the CPU request")} asks for {cpuRequest}m, more than the largest " +
-                $"allocation of {settings.MaxCpuMillicores}m (Negotiation:MaxCpuMillicores). Lower the request, or raise that setting.";
+            return Error(task, sourceName, sources.CpuRequest, "the CPU request",
+                $"asks for {cpuRequest}m, more than the largest allocation of {settings.MaxCpuMillicores}m " +
+                "(Negotiation:MaxCpuMillicores). Lower the request, or raise that setting.");
         }
 
         if (container.Limits.MemoryMiB is { } memoryLimit && memoryLimit < settings.MinMemoryMiB)
         {
-            return $"{Describe(task, sourceName, "memory-limit", "the memory limit")} allows {memoryLimit} MiB, less than the smallest " +
-                $"allocation of {settings.MinMemoryMiB} MiB (Negotiation:MinMemoryMiB). Raise the limit, or lower that setting.";
+            return Error(task, sourceName, sources.MemoryLimit, "the memory limit",
+                $"allows {memoryLimit} MiB, less than the smallest allocation of {settings.MinMemoryMiB} MiB " +
+                "(Negotiation:MinMemoryMiB). Raise the limit, or lower that setting.");
         }
 
         if (container.Limits.CpuMillicores is { } cpuLimit && cpuLimit < settings.MinCpuMillicores)
         {
-            return $"{Describe(task, sourceName, "cpu-limit", "the CPU limit")} allows {cpuLimit}m, less than the smallest " +
-                $"allocation of {settings.MinCpuMillicores}m (Negotiation:MinCpuMillicores). Raise the limit, or lower that setting.";
+            return Error(task, sourceName, sources.CpuLimit, "the CPU limit",
+                $"allows {cpuLimit}m, less than the smallest allocation of {settings.MinCpuMillicores}m " +
+                "(Negotiation:MinCpuMillicores). Raise the limit, or lower that setting.");
         }
 
         return null;
     }
 
-    // The hint of the same name records where the value was written: source, document, path and line.
-    private static string Describe(PartialTask task, string sourceName, string hintName, string fallback)
+    // The location leads the message, so the problem names the setting and the value as written but not the place.
+    private static ManifestException Error(PartialTask task, string sourceName, WrittenQuantity? written, string setting, string problem)
     {
-        if (task.Hints.FirstOrDefault(hint => hint.Name == hintName) is not { } hint)
+        if (written is null)
         {
-            return $"{fallback} of task {task.Name}";
+            return new ManifestException(new ManifestLocation(sourceName, null, null, null), $"{setting} of task {task.Name} {problem}");
         }
 
-        var prefix = sourceName + ": ";
-        var place = hint.Source.StartsWith(prefix, StringComparison.Ordinal) ? hint.Source[prefix.Length..] : hint.Source;
-        return $"{hint.Value} at {place}";
+        return new ManifestException(written.Location, $"{setting} {written.Text} {problem}");
     }
 }

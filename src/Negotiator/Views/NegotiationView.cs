@@ -60,12 +60,19 @@ public sealed class NegotiationView
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>
-    /// True once the negotiation has ended and every shadow it used has been released and priced,
-    /// so that its cost is final.
+    /// True once the cost, its currency and the savings are final. An ended negotiation settles when every
+    /// shadow it used is released and priced and, if it committed, when the CostLedger has priced the
+    /// commitment. A commitment in a pool the price list lacks is never priced, so it never settles.
     /// </summary>
     public bool Settled =>
-        Status is NegotiationStatus.Committed or NegotiationStatus.Failed &&
-        Attempts.All(attempt => attempt.ShadowId is null || attempt.Cost is not null);
+        Status switch
+        {
+            NegotiationStatus.Committed => Cost.CommittedPerHour is not null && AllShadowsPriced,
+            NegotiationStatus.Failed => AllShadowsPriced,
+            _ => false,
+        };
+
+    private bool AllShadowsPriced => Attempts.All(attempt => attempt.ShadowId is null || attempt.Cost is not null);
 
     public AttemptView? FindAttempt(int attempt) => Attempts.FirstOrDefault(a => a.Attempt == attempt);
 }

@@ -77,6 +77,10 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
         Assert.True(view.GetProperty("cost").GetProperty("amount").GetDecimal() > 0);
         Assert.Equal(view.GetProperty("cost").GetProperty("amount").GetDecimal(), attempts[0].GetProperty("cost").GetDecimal());
 
+        // Settled means the commitment is priced too.
+        Assert.Equal("USD", view.GetProperty("cost").GetProperty("currency").GetString());
+        Assert.True(view.GetProperty("cost").GetProperty("committedPerHour").GetDecimal() > 0);
+
         await AssertNoShadowLeftAsync(id);
     }
 
@@ -186,6 +190,31 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadAsStringAsync();
         Assert.Contains(expectedInError, problem, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, await CountSubmissionsAsync());
+    }
+
+    // Values no allocation can honour are rejected after reading, and their errors locate them like reading errors do.
+    [Theory]
+    [InlineData(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: small\nspec:\n  containers:\n    - name: c\n      image: redis:7\n---\n" +
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: large\nspec:\n  containers:\n    - name: c\n      image: redis:7\n" +
+        "      resources:\n        requests:\n          memory: 16Gi\n",
+        2, "spec.containers[0].resources.requests.memory", 20)]
+    [InlineData("services:\n  web:\n    image: nginx:1.25\n    mem_limit: 4k\n", 1, "services.web.mem_limit", 4)]
+    public async Task Negotiate_locates_value_out_of_range(string definition, int document, string path, int line)
+    {
+        var before = await CountSubmissionsAsync();
+
+        using var response = await PostAsync(definition, "range.yaml");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(path, out _), problem.ToString());
+        Assert.Equal("range.yaml", problem.GetProperty("source").GetString());
+        Assert.Equal(document, problem.GetProperty("document").GetInt32());
+        Assert.Equal(path, problem.GetProperty("path").GetString());
+        Assert.Equal(line, problem.GetProperty("line").GetInt32());
+        Assert.Contains("Negotiation:M", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(before, await CountSubmissionsAsync());
     }
 

@@ -88,6 +88,10 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.Equal(0, view.GetProperty("attempts").GetArrayLength());
         Assert.Equal("default", view.GetProperty("pool").GetString());
 
+        // No CostLedger runs here, so the commitment is never priced and the view must not call it settled.
+        Assert.False(view.GetProperty("settled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, view.GetProperty("cost").GetProperty("committedPerHour").ValueKind);
+
         var pools = await api.GetFromJsonAsync<JsonElement>("/capacity", RunningSystem.Json);
         var pool = pools.EnumerateArray().Single(entry => entry.GetProperty("pool").GetString() == "default");
         Assert.Equal(4 * 256, pool.GetProperty("committed").GetProperty("memoryMiB").GetInt64());

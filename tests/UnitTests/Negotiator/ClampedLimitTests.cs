@@ -65,7 +65,7 @@ public class ClampedLimitTests
         var (task, proposal) = ProposeFrom(compose);
 
         Assert.Equal(16384, task.Container.Limits.MemoryMiB);
-        Assert.Null(ResourceRangeCheck.Problem(task, "compose.yaml", Settings));
+        Assert.Null(ResourceRangeCheck.Check(task, "compose.yaml", Settings));
         Assert.Equal(8192, proposal.Allocation.MemoryMiB);
         Assert.Contains("memory 16384 MiB from the manifest's limit, clamped to the maximum of 8192 MiB (Negotiation:MaxMemoryMiB)",
             proposal.Rationale, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using EventShadow.Contracts;
 using EventShadow.Negotiator;
 using EventShadow.Negotiator.Manifests;
 using EventShadow.Negotiator.Submission;
@@ -12,40 +13,135 @@ public sealed class ResourceRangeCheckTests
         $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: main\n      image: nginx\n      resources:\n{resources}",
         "pod.yaml"));
 
+    private static PartialTask ComposeService(string settings) => Assert.Single(ManifestReader.Read(
+        $"services:\n  web:\n    image: nginx:1.25\n{settings}", "compose.yaml"));
+
     [Fact]
     public void Request_above_maximum_names_field_and_line()
     {
-        var problem = ResourceRangeCheck.Problem(Pod("        requests:\n          memory: 15Ti\n"), "pod.yaml", Settings);
+        var error = ResourceRangeCheck.Check(Pod("        requests:\n          memory: 15Ti\n"), "pod.yaml", Settings);
 
-        Assert.NotNull(problem);
-        Assert.StartsWith("15Ti at document 1, spec.containers[0].resources.requests.memory (line 11) asks for 15728640 MiB", problem, StringComparison.Ordinal);
-        Assert.DoesNotContain("pod.yaml", problem, StringComparison.Ordinal);
-        Assert.Contains("Negotiation:MaxMemoryMiB", problem, StringComparison.Ordinal);
+        Assert.NotNull(error);
+        Assert.Equal("pod.yaml", error.SourceName);
+        Assert.Equal(1, error.Document);
+        Assert.Equal("spec.containers[0].resources.requests.memory", error.Path);
+        Assert.Equal(11, error.Line);
+        Assert.StartsWith(
+            "pod.yaml: document 1, spec.containers[0].resources.requests.memory (line 11): the memory request 15Ti asks for 15728640 MiB",
+            error.Message, StringComparison.Ordinal);
+        Assert.Contains("Negotiation:MaxMemoryMiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Error_names_source_once()
+    {
+        var error = ResourceRangeCheck.Check(Pod("        requests:\n          memory: 16Gi\n"), "pod.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Equal(error.Message.IndexOf("pod.yaml", StringComparison.Ordinal), error.Message.LastIndexOf("pod.yaml", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Cpu_request_above_maximum_is_rejected()
     {
-        var problem = ResourceRangeCheck.Problem(Pod("        requests:\n          cpu: \"64\"\n"), "pod.yaml", Settings);
+        var error = ResourceRangeCheck.Check(Pod("        requests:\n          cpu: \"64\"\n"), "pod.yaml", Settings);
 
-        Assert.Contains("asks for 64000m, more than the largest allocation of 4000m", problem, StringComparison.Ordinal);
+        Assert.NotNull(error);
+        Assert.Equal("spec.containers[0].resources.requests.cpu", error.Path);
+        Assert.Contains("the CPU request 64 asks for 64000m, more than the largest allocation of 4000m", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Limit_below_minimum_is_rejected()
     {
-        var problem = ResourceRangeCheck.Problem(Pod("        limits:\n          memory: 4Mi\n"), "pod.yaml", Settings);
+        var error = ResourceRangeCheck.Check(Pod("        limits:\n          memory: 4Mi\n"), "pod.yaml", Settings);
 
-        Assert.Contains("4Mi at document 1, spec.containers[0].resources.limits.memory (line 11) allows 4 MiB", problem, StringComparison.Ordinal);
-        Assert.Contains("Negotiation:MinMemoryMiB", problem, StringComparison.Ordinal);
+        Assert.NotNull(error);
+        Assert.Equal("spec.containers[0].resources.limits.memory", error.Path);
+        Assert.Equal(11, error.Line);
+        Assert.Contains("the memory limit 4Mi allows 4 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Negotiation:MinMemoryMiB", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Cpu_limit_below_minimum_is_rejected()
     {
-        var problem = ResourceRangeCheck.Problem(Pod("        limits:\n          cpu: 1m\n"), "pod.yaml", Settings);
+        var error = ResourceRangeCheck.Check(Pod("        limits:\n          cpu: 1m\n"), "pod.yaml", Settings);
 
-        Assert.Contains("allows 1m, less than the smallest allocation of 50m", problem, StringComparison.Ordinal);
+        Assert.NotNull(error);
+        Assert.Equal("spec.containers[0].resources.limits.cpu", error.Path);
+        Assert.Contains("the CPU limit 1m allows 1m, less than the smallest allocation of 50m", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compose_mem_limit_below_minimum_is_located()
+    {
+        var error = ResourceRangeCheck.Check(ComposeService("    mem_limit: 4k\n"), "compose.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Equal(1, error.Document);
+        Assert.Equal("services.web.mem_limit", error.Path);
+        Assert.Equal(4, error.Line);
+        Assert.Contains("the memory limit 4k allows 1 MiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compose_reservation_above_maximum_is_located()
+    {
+        var error = ResourceRangeCheck.Check(
+            ComposeService("    deploy:\n      resources:\n        reservations:\n          memory: 20g\n"), "compose.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Equal("services.web.deploy.resources.reservations.memory", error.Path);
+        Assert.Equal(7, error.Line);
+        Assert.Contains("the memory request 20g asks for 20480 MiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Native_form_request_is_located()
+    {
+        var task = Assert.Single(ManifestReader.Read(
+            "{\"name\": \"web\", \"image\": \"nginx\",\n \"requests\": {\"cpu\": \"8\"}}", "web.json"));
+
+        var error = ResourceRangeCheck.Check(task, "web.json", Settings);
+
+        Assert.NotNull(error);
+        Assert.Equal("requests.cpu", error.Path);
+        Assert.Equal(2, error.Line);
+    }
+
+    [Fact]
+    public void Second_document_is_located()
+    {
+        var tasks = ManifestReader.Read(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: small\nspec:\n  containers:\n    - name: main\n      image: nginx\n" +
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: large\nspec:\n  containers:\n    - name: main\n      image: nginx\n" +
+            "      resources:\n        requests:\n          memory: 16Gi\n",
+            "pods.yaml");
+
+        Assert.Null(ResourceRangeCheck.Check(tasks[0], "pods.yaml", Settings));
+        var error = ResourceRangeCheck.Check(tasks[1], "pods.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Equal(2, error.Document);
+        Assert.Equal("spec.containers[0].resources.requests.memory", error.Path);
+        Assert.Equal(20, error.Line);
+        Assert.StartsWith("pods.yaml: document 2, spec.containers[0].resources.requests.memory (line 20): the memory request 16Gi",
+            error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Task_without_written_quantity_names_task()
+    {
+        var container = new ContainerSpec("web", "nginx", null, null, new Dictionary<string, string>(),
+            new ResourceBounds(null, 20480), ResourceBounds.None);
+        var task = new PartialTask("json/web", ManifestFormats.Json, container, []);
+
+        var error = ResourceRangeCheck.Check(task, "web.json", Settings);
+
+        Assert.NotNull(error);
+        Assert.Null(error.Path);
+        Assert.StartsWith("web.json: the memory request of task json/web asks for 20480 MiB", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -54,6 +150,6 @@ public sealed class ResourceRangeCheckTests
     [InlineData("        requests:\n          memory: 8Gi\n          cpu: \"4\"\n")]
     public void Values_an_allocation_can_honour_pass(string resources)
     {
-        Assert.Null(ResourceRangeCheck.Problem(Pod(resources), "pod.yaml", Settings));
+        Assert.Null(ResourceRangeCheck.Check(Pod(resources), "pod.yaml", Settings));
     }
 }
