@@ -16,7 +16,10 @@ public sealed class ProcessSystemFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         infrastructure = await TestServices.CreateAsync();
-        System = new ProcessSystem(infrastructure.ServiceArguments());
+        // Three shadow slots for a batch of six: the PoolManager is killed while some proposals wait
+        // for a slot. With the slots derived from the host, warm claims configured a whole batch
+        // between two polls of the event store, and the test never saw that moment.
+        System = new ProcessSystem(infrastructure.ServiceArguments(), instances: 1, "--Shadows:MaxShadows=3");
         await System.StartAsync();
         EventStore = new EventStoreProbe(infrastructure.Schema);
     }
