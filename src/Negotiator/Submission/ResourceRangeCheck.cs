@@ -32,7 +32,7 @@ public static class ResourceRangeCheck
 
         if (container.Limits.MemoryMiB is { } memoryLimit && memoryLimit < settings.MinMemoryMiB)
         {
-            return $"{Describe(task, sourceName, "memory-limit", "the memory limit")} allows {memoryLimit} MiB, less than the smallest " +
+            return $"{Describe(task, sourceName, "memory-limit", "the memory limit")} allows {ExactMemoryLimit(task, memoryLimit)}, less than the smallest " +
                 $"allocation of {settings.MinMemoryMiB} MiB (Negotiation:MinMemoryMiB). Raise the limit, or lower that setting.";
         }
 
@@ -44,6 +44,12 @@ public static class ResourceRangeCheck
 
         return null;
     }
+
+    // The bound is rounded up to whole MiB, so a limit of 4 KiB would read as 1 MiB. The hint keeps the text as written.
+    private static string ExactMemoryLimit(PartialTask task, int mebibytes) =>
+        task.Hints.FirstOrDefault(hint => hint.Name == "memory-limit") is { } hint && ResourceQuantity.DescribeMemory(hint.Value, task.Format) is { } exact
+            ? exact
+            : $"{mebibytes} MiB";
 
     // The hint of the same name records where the value was written: source, document, path and line.
     private static string Describe(PartialTask task, string sourceName, string hintName, string fallback)
