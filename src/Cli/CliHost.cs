@@ -1,3 +1,4 @@
+using System.Net;
 using EventShadow.Cli.Api;
 using EventShadow.Contracts;
 using Spectre.Console;
@@ -18,6 +19,7 @@ public sealed class CliHost
     public const string ApiKeyVariable = OperatorApiKey.Variable;
     public const string StateDirectoryVariable = OperatorApiKey.StateDirectoryVariable;
     public const string DefaultStateDirectory = OperatorApiKey.DefaultStateDirectory;
+    private const string DefaultOrigin = "the default";
 
     /// <summary>Human-readable output.</summary>
     public required IAnsiConsole Out { get; init; }
@@ -48,10 +50,31 @@ public sealed class CliHost
     public Uri ResolveServer(string? option) => ResolveServer(option, "--server", ServerVariable, DefaultServer);
 
     /// <summary>
-    /// Resolves the PoolManager's URL: <c>--pools-server</c>, else <c>EVENTSHADOW_POOLS_SERVER</c>, else <see cref="DefaultPoolsServer"/>.
+    /// Resolves the PoolManager's URL: <c>--pools-server</c>, else <c>EVENTSHADOW_POOLS_SERVER</c>, else the
+    /// Negotiator's URL from <paramref name="serverOption"/> (see <see cref="ResolveServer(string?)"/>) with the
+    /// next port and the root path, because <c>infra/services.sh</c> starts the PoolManager on the Negotiator's
+    /// port + 1. Without any setting that is <see cref="DefaultPoolsServer"/>.
     /// </summary>
-    /// <exception cref="UsageException">The URL is not an absolute http or https URL.</exception>
-    public Uri ResolvePoolsServer(string? option) => ResolveServer(option, "--pools-server", PoolsServerVariable, DefaultPoolsServer);
+    /// <exception cref="UsageException">A URL is not an absolute http or https URL, or the Negotiator's port is 65535.</exception>
+    public ServerAddress ResolvePoolsServer(string? option, string? serverOption)
+    {
+        if (ReadSetting(option, "--pools-server", PoolsServerVariable) is { } setting)
+        {
+            return Parse(setting, DefaultPoolsServer);
+        }
+
+        var negotiator = Parse(ReadSetting(serverOption, "--server", ServerVariable) ?? (DefaultServer, DefaultOrigin), DefaultServer);
+        if (negotiator.Uri.Port >= IPEndPoint.MaxPort)
+        {
+            throw new UsageException(
+                $"The Negotiator's URL {negotiator.Uri} from {negotiator.Origin} has port {negotiator.Uri.Port}, so the PoolManager's port " +
+                $"cannot be the next one. Set --pools-server or {PoolsServerVariable} to the PoolManager's URL.");
+        }
+
+        var poolManager = new UriBuilder(negotiator.Uri) { Port = negotiator.Uri.Port + 1, Path = "/" }.Uri;
+        var origin = negotiator.Origin == DefaultOrigin ? DefaultOrigin : $"{negotiator.Origin} (the Negotiator's URL) with the port + 1";
+        return new ServerAddress(poolManager, origin);
+    }
 
     /// <summary>
     /// Resolves the API key: <c>--api-key</c>, else <c>EVENTSHADOW_API_KEY</c>, else that variable's line in the
@@ -74,20 +97,28 @@ public sealed class CliHost
     public HttpClient CreateHttpClient(Uri server, string? apiKey) =>
         new(new ApiKeyHandler(apiKey, CreateHandler()), disposeHandler: true) { BaseAddress = server, Timeout = RequestTimeout };
 
-    private Uri ResolveServer(string? option, string optionName, string variable, string fallback)
-    {
-        var (value, origin) = !string.IsNullOrWhiteSpace(option)
-            ? (option, optionName)
-            : GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment
-                ? (fromEnvironment, variable)
-                : (fallback, "the default");
+    private Uri ResolveServer(string? option, string optionName, string variable, string fallback) =>
+        Parse(ReadSetting(option, optionName, variable) ?? (fallback, DefaultOrigin), fallback).Uri;
 
-        if (!TryParseServer(value, out var server))
+    /// <summary>Returns the option's value, else the variable's, with the name of the one it came from, or null when neither is set.</summary>
+    private (string Value, string Origin)? ReadSetting(string? option, string optionName, string variable)
+    {
+        if (!string.IsNullOrWhiteSpace(option))
         {
-            throw new UsageException($"Invalid server URL '{value}' from {origin}: expected an absolute http:// or https:// URL such as {fallback}.");
+            return (option, optionName);
         }
 
-        return server;
+        return GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? (fromEnvironment, variable) : null;
+    }
+
+    private static ServerAddress Parse((string Value, string Origin) setting, string example)
+    {
+        if (!TryParseServer(setting.Value, out var server))
+        {
+            throw new UsageException($"Invalid server URL '{setting.Value}' from {setting.Origin}: expected an absolute http:// or https:// URL such as {example}.");
+        }
+
+        return new ServerAddress(server, setting.Origin);
     }
 
     /// <summary>
@@ -112,6 +143,9 @@ public sealed class CliHost
         return true;
     }
 }
+
+/// <summary>A server's base URL and the setting it came from, such as <c>EVENTSHADOW_SERVER</c>, for error messages.</summary>
+public sealed record ServerAddress(Uri Uri, string Origin);
 
 /// <summary>The command line is invalid in a way the parser cannot see, such as a path that does not exist.</summary>
 public sealed class UsageException(string message) : Exception(message);

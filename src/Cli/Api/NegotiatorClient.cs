@@ -228,11 +228,32 @@ public sealed record SubmitResult(SubmitResponse? Accepted, Problem? Rejected, i
 /// </summary>
 public sealed record ReleaseResult(string Id, ReleaseResponse? Released, Problem? Rejected, int StatusCode, string Json);
 
-/// <summary>The Negotiator could not be reached or did not respond in time.</summary>
-public sealed class ServerUnreachableException(Uri server, string reason, Exception? innerException = null)
-    : Exception($"The EventShadow server at {server} is unreachable: {reason}", innerException)
+/// <summary>A server, the Negotiator unless the message names another, could not be reached or did not respond in time.</summary>
+public sealed class ServerUnreachableException : Exception
 {
-    public Uri Server { get; } = server;
+    public ServerUnreachableException(Uri server, string reason, Exception? innerException = null)
+        : this(server, reason, $"The EventShadow server at {server} is unreachable: {reason}", innerException)
+    {
+    }
+
+    private ServerUnreachableException(Uri server, string reason, string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        Server = server;
+        Reason = reason;
+    }
+
+    public Uri Server { get; }
+
+    /// <summary>What failed, such as the socket error or <c>no response within 30 s</c>.</summary>
+    public string Reason { get; }
+
+    /// <summary>
+    /// Returns the same failure with a message that names <paramref name="service"/> in place of the
+    /// EventShadow server and ends with <paramref name="advice"/>.
+    /// </summary>
+    public ServerUnreachableException For(string service, string advice) =>
+        new(Server, Reason, $"The {service} at {Server} is unreachable: {Reason}. {advice}", InnerException);
 }
 
 /// <summary>The Negotiator returned an error or a body this tool cannot read.</summary>

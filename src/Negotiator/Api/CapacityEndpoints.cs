@@ -40,9 +40,7 @@ public static class CapacityEndpoints
     {
         if (!Guid.TryParse(id, out var negotiationId))
         {
-            return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]>(StringComparer.Ordinal) { ["id"] = [$"'{id}' is not a negotiation id."] },
-                title: "The request is invalid");
+            return InvalidRequest.NegotiationId(id);
         }
 
         await using var session = store.QuerySession();

@@ -98,7 +98,7 @@ public static class NegotiationEndpoints
     {
         if (!Guid.TryParse(id, out var negotiationId))
         {
-            return Invalid("id", $"'{id}' is not a negotiation id; ids are GUIDs as POST /negotiate returns them.");
+            return InvalidRequest.NegotiationId(id);
         }
 
         // The view is built asynchronously; FetchLatest adds any events the daemon has not applied yet.
@@ -207,11 +207,7 @@ public static class NegotiationEndpoints
     private static string TooLarge(long size, int limit) =>
         $"The body has more than {limit} bytes (at least {size}); the limit is set by Api:MaxDefinitionBytes.";
 
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(
-            new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] },
-            detail: message,
-            title: "The request is invalid");
+    private static ValidationProblem Invalid(string field, string message) => InvalidRequest.Problem(field, message);
 
     private static string Location(Guid id) => $"/negotiation/{id}";
 }

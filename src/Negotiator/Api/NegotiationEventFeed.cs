@@ -47,7 +47,7 @@ public static class NegotiationEventFeed
     {
         if (!Guid.TryParse(id, out var negotiationId))
         {
-            return Invalid("id", $"'{id}' is not a negotiation id; ids are GUIDs as POST /negotiate returns them.");
+            return InvalidRequest.NegotiationId(id);
         }
 
         var after = 0L;
@@ -154,11 +154,7 @@ public static class NegotiationEventFeed
         }
     }
 
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(
-            new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] },
-            detail: message,
-            title: "The request is invalid");
+    private static ValidationProblem Invalid(string field, string message) => InvalidRequest.Problem(field, message);
 }
 
 /// <summary>One event of <c>GET /negotiation/{id}/events</c>: its stream version, type name, time and content.</summary>

@@ -124,7 +124,7 @@ public static class ValidationEndpoints
         {
             if (!Guid.TryParse(negotiationText, out var parsed))
             {
-                return (null, ("negotiationId", $"'{negotiationText}' is not a negotiation id; ids are GUIDs as POST /negotiate returns them."));
+                return (null, ("negotiationId", InvalidRequest.NegotiationIdMessage(negotiationText)));
             }
 
             negotiationId = parsed;
@@ -212,11 +212,7 @@ public static class ValidationEndpoints
         return null;
     }
 
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(
-            new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] },
-            detail: message,
-            title: "The request is invalid");
+    private static ValidationProblem Invalid(string field, string message) => InvalidRequest.Problem(field, message);
 
     private static string Location(Guid id) => $"/validation/{id}";
 }

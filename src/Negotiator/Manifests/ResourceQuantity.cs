@@ -170,6 +170,51 @@ public static class ResourceQuantity
         });
 
     /// <summary>
+    /// Describes a memory quantity of <paramref name="format"/> exactly, in the largest of bytes, KiB
+    /// and MiB that divides it: <c>4 KiB</c> for the compose size <c>4k</c>, <c>4000 bytes</c> for the
+    /// Kubernetes quantity <c>4k</c>. The parsers round up to whole MiB, which would show such a
+    /// quantity as 1 MiB. Returns null when the text is not a memory quantity of that format.
+    /// </summary>
+    public static string? DescribeMemory(string text, string format)
+    {
+        ExactValue value;
+        if (format == ManifestFormats.Compose)
+        {
+            if (!TryParseBinaryBytes(text, allowFraction: true, out value, out _))
+            {
+                return null;
+            }
+        }
+        else
+        {
+            try
+            {
+                value = ParseKubernetesQuantity(text, "memory", KubernetesMemoryForms, new ManifestLocation(string.Empty, null, null, null));
+            }
+            catch (ManifestException)
+            {
+                return null;
+            }
+        }
+
+        // Kubernetes rounds a fraction of a byte up to a whole byte (Quantity.Value() in apimachinery), and so does this.
+        return Ceiling(value) is { } bytes ? FormatBytes(bytes) : null;
+    }
+
+    private static string FormatBytes(long bytes)
+    {
+        const long kibibyte = 1L << 10;
+        const long mebibyte = 1L << MebibyteExponent;
+        return bytes switch
+        {
+            > 0 when bytes % mebibyte == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes / mebibyte} MiB"),
+            > 0 when bytes % kibibyte == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes / kibibyte} KiB"),
+            1 => "1 byte",
+            _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes"),
+        };
+    }
+
+    /// <summary>
     /// Parses digits followed directly by a unit that <paramref name="unitBytes"/> maps to its bytes (null for an
     /// unknown unit) into mebibytes, rounded up.
     /// </summary>

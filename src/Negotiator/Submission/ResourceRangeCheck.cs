@@ -35,7 +35,7 @@ public static class ResourceRangeCheck
         if (container.Limits.MemoryMiB is { } memoryLimit && memoryLimit < settings.MinMemoryMiB)
         {
             return Error(task, sourceName, sources.MemoryLimit, "the memory limit",
-                $"allows {memoryLimit} MiB, less than the smallest allocation of {settings.MinMemoryMiB} MiB " +
+                $"allows {ExactMemoryLimit(task, sources.MemoryLimit, memoryLimit)}, less than the smallest allocation of {settings.MinMemoryMiB} MiB " +
                 "(Negotiation:MinMemoryMiB). Raise the limit, or lower that setting.");
         }
 
@@ -48,6 +48,12 @@ public static class ResourceRangeCheck
 
         return null;
     }
+
+    // The parsed limit is rounded up to whole MiB, so a limit of 4 KiB would read as 1 MiB; the text as written is exact.
+    private static string ExactMemoryLimit(PartialTask task, WrittenQuantity? written, int mebibytes) =>
+        written is not null && ResourceQuantity.DescribeMemory(written.Text, task.Format) is { } exact
+            ? exact
+            : $"{mebibytes} MiB";
 
     // The location leads the message, so the problem names the setting and the value as written but not the place.
     private static ManifestException Error(PartialTask task, string sourceName, WrittenQuantity? written, string setting, string problem)

@@ -294,14 +294,22 @@ public sealed class NegotiationFlowTests(RunningSystem system) : IClassFixture<R
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    [Fact]
-    public async Task Get_malformed_id_answers_bad_request()
+    [Theory]
+    [InlineData("GET", "/negotiation/not-a-guid")]
+    [InlineData("GET", "/negotiation/not-a-guid/events")]
+    [InlineData("POST", "/negotiation/not-a-guid/release")]
+    public async Task Malformed_id_returns_same_problem(string method, string path)
     {
-        using var response = await system.Api.GetAsync("/negotiation/not-a-guid");
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        using var response = await system.Api.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(RunningSystem.Json);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("id", out _));
+        const string message = "'not-a-guid' is not a negotiation id; ids are GUIDs as POST /negotiate returns them.";
+        Assert.Equal("The request is invalid", problem.GetProperty("title").GetString());
+        Assert.Equal(message, problem.GetProperty("detail").GetString());
+        Assert.Equal(message, problem.GetProperty("errors").GetProperty("id")[0].GetString());
     }
 
     private async Task<Guid> SubmitAsync(string definition, string source)

@@ -43,6 +43,109 @@ public sealed class PoolsAndApiKeyTests
         Assert.Equal("pm-1", json.RootElement.GetProperty("pools").GetProperty("instance").GetString());
     }
 
+    [Theory]
+    [InlineData(null, null, null, null, "http://127.0.0.1:5081/", "the default")]
+    [InlineData(null, "http://127.0.0.1:5380", null, null, "http://127.0.0.1:5381/", "EVENTSHADOW_SERVER (the Negotiator's URL) with the port + 1")]
+    [InlineData(null, "http://127.0.0.1:5380", "http://127.0.0.1:5480", null, "http://127.0.0.1:5481/", "--server (the Negotiator's URL) with the port + 1")]
+    [InlineData(null, null, "https://shadow.internal:8443/api", null, "https://shadow.internal:8444/", "--server (the Negotiator's URL) with the port + 1")]
+    [InlineData(null, null, "http://shadow.internal", null, "http://shadow.internal:81/", "--server (the Negotiator's URL) with the port + 1")]
+    [InlineData("http://127.0.0.1:6000", "http://127.0.0.1:5380", null, null, "http://127.0.0.1:6000/", "EVENTSHADOW_POOLS_SERVER")]
+    [InlineData("http://127.0.0.1:6000", "http://127.0.0.1:5380", "http://127.0.0.1:5480", "http://127.0.0.1:7000", "http://127.0.0.1:7000/", "--pools-server")]
+    public void Pools_server_resolves_in_order(string? poolsVariable, string? serverVariable, string? serverOption, string? poolsOption, string expected, string origin)
+    {
+        var host = Host(new()
+        {
+            [CliHost.PoolsServerVariable] = poolsVariable ?? "",
+            [CliHost.ServerVariable] = serverVariable ?? "",
+        });
+
+        var address = host.ResolvePoolsServer(poolsOption, serverOption);
+
+        Assert.Equal(expected, address.Uri.ToString());
+        Assert.Equal(origin, address.Origin);
+    }
+
+    [Fact]
+    public void Pools_server_after_last_port_is_usage_error()
+    {
+        var host = Host(new() { [CliHost.ServerVariable] = "http://127.0.0.1:65535" });
+
+        var error = Assert.Throws<UsageException>(() => host.ResolvePoolsServer(null, null));
+
+        Assert.Contains("from EVENTSHADOW_SERVER has port 65535", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--pools-server or EVENTSHADOW_POOLS_SERVER", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pools_follows_server_variable()
+    {
+        var server = new PoolServers();
+        var run = new Run(server, environment: new() { [CliHost.ServerVariable] = "http://127.0.0.1:5380" });
+
+        var code = await run.ExecuteAsync("pools", "--api-key", "operator-key-0123456789");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal(["127.0.0.1:5380/capacity", "127.0.0.1:5381/pools"], server.Requests.Select(request => request.Address));
+    }
+
+    [Fact]
+    public async Task Unreachable_pool_manager_still_prints_capacity()
+    {
+        var server = new PoolServers { UnreachablePort = 5381 };
+        var run = new Run(server, environment: new() { [CliHost.ServerVariable] = "http://127.0.0.1:5380" });
+
+        var code = await run.ExecuteAsync("pools", "--api-key", "operator-key-0123456789");
+
+        Assert.Equal(ExitCodes.ServerUnreachable, code);
+        Assert.Contains("3250m / 6912 MiB", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cache", run.Output, StringComparison.Ordinal);
+        // The console wraps long lines, so compare with every run of whitespace as one space.
+        var error = Unwrap(run.Error);
+        Assert.Contains("The PoolManager at http://127.0.0.1:5381/ is unreachable: Connection refused (127.0.0.1:5381).", error, StringComparison.Ordinal);
+        Assert.Contains("comes from EVENTSHADOW_SERVER (the Negotiator's URL) with the port + 1", error, StringComparison.Ordinal);
+        Assert.Contains("set --pools-server or EVENTSHADOW_POOLS_SERVER", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("EventShadow server", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_pool_manager_json_has_null_pools()
+    {
+        var run = new Run(new PoolServers { UnreachablePort = 5081 });
+
+        var code = await run.ExecuteAsync("pools", "--json", "--api-key", "operator-key-0123456789");
+
+        Assert.Equal(ExitCodes.ServerUnreachable, code);
+        using var json = JsonDocument.Parse(run.Json);
+        Assert.Equal(3, json.RootElement.GetProperty("capacity")[0].GetProperty("negotiations").GetInt32());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("pools").ValueKind);
+        Assert.Contains("PoolManager at http://127.0.0.1:5081/", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_negotiator_prints_nothing()
+    {
+        var run = new Run(new PoolServers { UnreachablePort = 5080 });
+
+        var code = await run.ExecuteAsync("pools", "--api-key", "operator-key-0123456789");
+
+        Assert.Equal(ExitCodes.ServerUnreachable, code);
+        Assert.Equal("", run.Output);
+        Assert.Contains("The EventShadow server at http://127.0.0.1:5080/ is unreachable", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pools_help_explains_derived_address()
+    {
+        var run = new Run(new PoolServers());
+
+        await run.ExecuteAsync("pools", "--help");
+
+        // The console wraps long lines, so compare with every run of whitespace as one space.
+        var help = Unwrap(run.Output);
+        Assert.Contains("EVENTSHADOW_POOLS_SERVER", help, StringComparison.Ordinal);
+        Assert.Contains("port + 1", help, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Option_key_wins_over_variable()
     {
@@ -121,12 +224,19 @@ public sealed class PoolsAndApiKeyTests
     {
         public HttpStatusCode Status { get; init; } = HttpStatusCode.OK;
 
+        /// <summary>A port whose requests fail as a refused connection does.</summary>
+        public int? UnreachablePort { get; init; }
+
         public List<(string Address, string? Authorization)> Requests { get; } = [];
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var uri = request.RequestUri!;
             Requests.Add(($"{uri.Authority}{uri.AbsolutePath}", request.Headers.Authorization?.ToString()));
+            if (uri.Port == UnreachablePort)
+            {
+                throw new HttpRequestException($"Connection refused ({uri.Authority})");
+            }
 
             if (Status != HttpStatusCode.OK)
             {
@@ -145,6 +255,16 @@ public sealed class PoolsAndApiKeyTests
         private static HttpResponseMessage Respond(HttpStatusCode status, string body, string mediaType) =>
             new(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
     }
+
+    private static string Unwrap(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    private static CliHost Host(Dictionary<string, string> environment) => new()
+    {
+        Out = new StringConsole().Console,
+        Error = new StringConsole().Console,
+        JsonOut = new StringWriter(),
+        GetEnvironmentVariable = name => environment.GetValueOrDefault(name),
+    };
 
     private sealed class Run(HttpMessageHandler handler, Dictionary<string, string>? environment = null, string[]? envFile = null)
     {

@@ -63,6 +63,36 @@ public sealed class ResourceRangeCheckTests
         Assert.Contains("Negotiation:MinMemoryMiB", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1k", "allows 1 KiB, less than the smallest allocation of 32 MiB")]
+    [InlineData("4k", "allows 4 KiB, less than the smallest allocation of 32 MiB")]
+    [InlineData("1536k", "allows 1536 KiB, less than")]
+    [InlineData("1000b", "allows 1000 bytes, less than")]
+    [InlineData("8m", "allows 8 MiB, less than")]
+    public void Compose_limit_below_minimum_states_exact_amount(string memLimit, string expected)
+    {
+        var task = Assert.Single(ManifestReader.Read($"services:\n  web:\n    image: nginx\n    mem_limit: {memLimit}\n", "compose.yaml"));
+
+        var error = ResourceRangeCheck.Check(task, "compose.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains("Negotiation:MinMemoryMiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("4Ki", "allows 4 KiB, less than")]
+    [InlineData("4k", "allows 4000 bytes, less than")]
+    [InlineData("1", "allows 1 byte, less than")]
+    [InlineData("0.5Mi", "allows 512 KiB, less than")]
+    public void Kubernetes_limit_below_minimum_states_exact_amount(string memory, string expected)
+    {
+        var error = ResourceRangeCheck.Check(Pod($"        limits:\n          memory: \"{memory}\"\n"), "pod.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Cpu_limit_below_minimum_is_rejected()
     {
@@ -82,7 +112,7 @@ public sealed class ResourceRangeCheckTests
         Assert.Equal(1, error.Document);
         Assert.Equal("services.web.mem_limit", error.Path);
         Assert.Equal(4, error.Line);
-        Assert.Contains("the memory limit 4k allows 1 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the memory limit 4k allows 4 KiB", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
