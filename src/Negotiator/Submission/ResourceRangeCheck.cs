@@ -49,7 +49,7 @@ public static class ResourceRangeCheck
         return null;
     }
 
-    // The parsed limit is rounded up to whole MiB, so a limit of 4 KiB would read as 1 MiB; the text as written is exact.
+    // The parsed limit is rounded up to whole MiB, so a limit of 4 KiB would read as 1 MiB. The text as written is exact.
     private static string ExactMemoryLimit(PartialTask task, WrittenQuantity? written, int mebibytes) =>
         written is not null && ResourceQuantity.DescribeMemory(written.Text, task.Format) is { } exact
             ? exact
