@@ -49,7 +49,7 @@ public sealed class ProgressTracker
         // Shadows are priced after they are released, so the cost follows the outcome.
         if (view.Settled && view.Status is NegotiationStatus.Committed or NegotiationStatus.Failed && !costReported)
         {
-            lines.Add($"cost {Formats.Cost(view.Cost)}");
+            lines.Add($"cost {Formats.NegotiationCost(view)}");
             costReported = true;
         }
 

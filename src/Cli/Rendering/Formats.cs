@@ -37,6 +37,25 @@ public static class Formats
         return string.IsNullOrEmpty(cost.Currency) ? amount : $"{amount} {cost.Currency}";
     }
 
+    /// <summary>
+    /// Formats what a negotiation cost: <c>not priced yet</c> until the CostLedger has priced all of it,
+    /// and <c>none</c> when it ended before any shadow ran, so that neither reads as a real zero.
+    /// </summary>
+    public static string NegotiationCost(NegotiationView? view)
+    {
+        if (view is null)
+        {
+            return "-";
+        }
+
+        if (!view.Settled)
+        {
+            return "not priced yet";
+        }
+
+        return view.Cost is null || (view.Cost.Amount == 0 && string.IsNullOrEmpty(view.Cost.Currency)) ? "none" : Cost(view.Cost);
+    }
+
     public static string Timestamp(DateTimeOffset? timestamp) =>
         timestamp?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", Invariant) ?? "-";
 

@@ -78,7 +78,7 @@ public static class NegotiationDetails
             AddField(grid, "Failure", Formats.Safe(view.FailureReason));
         }
 
-        AddField(grid, "Cost", Formats.Cost(view.Cost));
+        AddField(grid, "Cost", Formats.NegotiationCost(view));
         AddField(grid, "Submitted", Formats.Timestamp(view.SubmittedAt));
         AddField(grid, "Updated", Formats.Timestamp(view.UpdatedAt));
         return grid;

@@ -66,7 +66,7 @@ public static class NegotiationTables
         var view = result.View;
         var task = Formats.TaskLabel(view?.Task ?? result.Task, result.Id);
         var attempts = view?.Attempts?.Count;
-        var cost = Formats.Cost(view?.Cost);
+        var cost = Formats.NegotiationCost(view);
 
         return result.Outcome switch
         {

@@ -23,6 +23,20 @@ public class FormatsTests
     public void Cost_keeps_small_amounts_visible(double amount, string expected) =>
         Assert.Equal(expected, Formats.Cost(new Cost((decimal)amount, "EUR")));
 
+    [Theory]
+    [InlineData(false, 0, "", "not priced yet")]
+    [InlineData(false, 0.0042, "USD", "not priced yet")]
+    [InlineData(true, 0, "", "none")]
+    [InlineData(true, 0, "USD", "0.00 USD")]
+    [InlineData(true, 0.0042, "USD", "0.0042 USD")]
+    public void Negotiation_cost_tells_unpriced_from_zero(bool settled, double amount, string currency, string expected)
+    {
+        var view = new NegotiationView(
+            "id", "task", null, null, "Committed", null, null, null, Small, null, new Cost((decimal)amount, currency), null, null, Settled: settled);
+
+        Assert.Equal(expected, Formats.NegotiationCost(view));
+    }
+
     [Fact]
     public void Validation_oom_kill_shows_peak_against_limit()
     {
