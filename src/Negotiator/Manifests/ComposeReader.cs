@@ -93,12 +93,12 @@ internal static class ComposeReader
         var deployReservations = deployResources?.Get("reservations");
 
         var cpuLimit = ReadSetting(service.Get("cpus"), deployLimits?.Get("cpus"), "cpu-limit", ResourceQuantity.ParseComposeCpus, hints);
-        var memoryLimit = ReadSetting(service.Get("mem_limit"), deployLimits?.Get("memory"), "memory-limit", ResourceQuantity.ParseComposeBytes, hints);
+        var memoryLimit = ReadSetting(service.Get("mem_limit"), deployLimits?.Get("memory"), "memory-limit", ResourceQuantity.ParseComposeBytesLimit, hints);
         var cpuRequest = ReadSetting(null, deployReservations?.Get("cpus"), "cpu-request", ResourceQuantity.ParseComposeCpus, hints);
         var memoryRequest = ReadSetting(service.Get("mem_reservation"), deployReservations?.Get("memory"), "memory-request", ResourceQuantity.ParseComposeBytes, hints);
 
         CheckLimit(cpuLimit, cpuRequest, "CPU", "m");
-        CheckLimit(memoryLimit, memoryRequest, "memory", " MiB");
+        memoryRequest = CheckMemoryLimit(memoryLimit, memoryRequest);
 
         AddDeviceHints(service.Get("gpus"), deployReservations?.Get("devices"), hints);
         AddPlainHint(service.Get("shm_size"), "shm-size", hints);
@@ -167,6 +167,28 @@ internal static class ComposeReader
                 $"the {resource} limit {limit.Node.Text()} ({limit.Value}{unit}) is below the {resource} reservation "
                 + $"{request.Node.Text()} at {request.Node.Path} ({request.Value}{unit}). A limit must be at least its reservation");
         }
+    }
+
+    /// <summary>
+    /// Rejects a memory limit below its reservation, comparing the sizes as written, and returns the
+    /// reservation. A reservation rounds up to whole MiB and a limit down. So a reservation within one
+    /// MiB of its limit can round above it, and is then lowered to the limit.
+    /// </summary>
+    private static ParsedSetting? CheckMemoryLimit(ParsedSetting? limit, ParsedSetting? request)
+    {
+        if (limit is null || request is null)
+        {
+            return request;
+        }
+
+        if (ResourceQuantity.MemoryBytes(limit.Node.Text(), ManifestFormats.Compose) < ResourceQuantity.MemoryBytes(request.Node.Text(), ManifestFormats.Compose))
+        {
+            throw limit.Node.Error(
+                $"the memory limit {limit.Node.Text()} ({limit.Value} MiB) is below the memory reservation "
+                + $"{request.Node.Text()} at {request.Node.Path} ({request.Value} MiB). A limit must be at least its reservation");
+        }
+
+        return request.Value > limit.Value ? request with { Value = limit.Value } : request;
     }
 
     /// <summary>

@@ -22,11 +22,22 @@ internal static class ContainerResources
                 + $"({requestBounds.CpuMillicores}m). A limit must be at least its request");
         }
 
-        if (limitBounds.MemoryMiB < requestBounds.MemoryMiB)
+        if (memoryLimit is not null && memoryRequest is not null)
         {
-            throw memoryLimit!.Error(
-                $"the memory limit {memoryLimit.Text()} ({limitBounds.MemoryMiB} MiB) is below the memory request "
-                + $"({requestBounds.MemoryMiB} MiB). A limit must be at least its request");
+            var limitBytes = ResourceQuantity.MemoryBytes(memoryLimit.Text(), ManifestFormats.Kubernetes);
+            var requestBytes = ResourceQuantity.MemoryBytes(memoryRequest.Text(), ManifestFormats.Kubernetes);
+            if (limitBytes < requestBytes)
+            {
+                throw memoryLimit.Error(
+                    $"the memory limit {memoryLimit.Text()} ({limitBounds.MemoryMiB} MiB) is below the memory request "
+                    + $"{memoryRequest.Text()} ({requestBounds.MemoryMiB} MiB). A limit must be at least its request");
+            }
+
+            // The request rounds up and the limit down, so values within one MiB of each other can cross.
+            if (requestBounds.MemoryMiB > limitBounds.MemoryMiB)
+            {
+                requestBounds = requestBounds with { MemoryMiB = limitBounds.MemoryMiB };
+            }
         }
 
         var sources = new ResourceSources(cpuRequest?.Written(), memoryRequest?.Written(), cpuLimit?.Written(), memoryLimit?.Written());
@@ -55,7 +66,10 @@ internal static class ContainerResources
                     cpuNode = value;
                     break;
                 case "memory":
-                    memoryMiB = ResourceQuantity.ParseKubernetesMemory(text, value.Location);
+                    // A limit rounds down, so that an allocation of whole MiB stays within it, and a request rounds up.
+                    memoryMiB = hintSuffix == "limit"
+                        ? ResourceQuantity.ParseKubernetesMemoryLimit(text, value.Location)
+                        : ResourceQuantity.ParseKubernetesMemory(text, value.Location);
                     memoryNode = value;
                     break;
                 default:

@@ -65,6 +65,17 @@ public static class ResourceQuantity
     }
 
     /// <summary>
+    /// Parses a Kubernetes memory limit like <see cref="ParseKubernetesMemory"/>, but rounded down to a
+    /// whole MiB, so that an allocation of that many MiB stays within the limit as written.
+    /// </summary>
+    /// <exception cref="ManifestException">The text is not a quantity, is negative or is above 16 TiB.</exception>
+    public static int ParseKubernetesMemoryLimit(string text, ManifestLocation location)
+    {
+        var value = ParseKubernetesQuantity(text, "memory", KubernetesMemoryForms, location);
+        return ToMebibytes(value, text, location, roundDown: true);
+    }
+
+    /// <summary>
     /// Parses a docker-compose <c>cpus</c> value (<c>0.5</c>, <c>2</c>) into millicores, rounded up.
     /// </summary>
     /// <exception cref="ManifestException">The text is not a plain number, is negative or is above 1024 cores.</exception>
@@ -86,14 +97,23 @@ public static class ResourceQuantity
     /// 1024, as the Docker CLI reads them.
     /// </summary>
     /// <exception cref="ManifestException">The text is not a byte size, is negative or is above 16 TiB.</exception>
-    public static int ParseComposeBytes(string text, ManifestLocation location)
+    public static int ParseComposeBytes(string text, ManifestLocation location) => ParseComposeBytes(text, location, roundDown: false);
+
+    /// <summary>
+    /// Parses a docker-compose memory limit like <see cref="ParseComposeBytes(string, ManifestLocation)"/>, but
+    /// rounded down to a whole MiB, so that an allocation of that many MiB stays within the limit as written.
+    /// </summary>
+    /// <exception cref="ManifestException">The text is not a byte size, is negative or is above 16 TiB.</exception>
+    public static int ParseComposeBytesLimit(string text, ManifestLocation location) => ParseComposeBytes(text, location, roundDown: true);
+
+    private static int ParseComposeBytes(string text, ManifestLocation location, bool roundDown)
     {
         if (!TryParseBinaryBytes(text, allowFraction: true, out var value, out var problem))
         {
             throw Invalid(text, "memory", problem, ComposeBytesForms, location);
         }
 
-        return ToMebibytes(value, text, location);
+        return ToMebibytes(value, text, location, roundDown);
     }
 
     /// <summary>
@@ -172,10 +192,17 @@ public static class ResourceQuantity
     /// <summary>
     /// Describes a memory quantity of <paramref name="format"/> exactly, in the largest of bytes, KiB
     /// and MiB that divides it: <c>4 KiB</c> for the compose size <c>4k</c>, <c>4000 bytes</c> for the
-    /// Kubernetes quantity <c>4k</c>. The parsers round up to whole MiB, which would show such a
-    /// quantity as 1 MiB. Returns null when the text is not a memory quantity of that format.
+    /// Kubernetes quantity <c>4k</c>. The parsers round to whole MiB, which would show such a
+    /// quantity as 0 or 1 MiB. Returns null when the text is not a memory quantity of that format.
     /// </summary>
-    public static string? DescribeMemory(string text, string format)
+    public static string? DescribeMemory(string text, string format) =>
+        MemoryBytes(text, format) is { } bytes ? FormatBytes(bytes) : null;
+
+    /// <summary>
+    /// Returns a memory quantity of <paramref name="format"/> in whole bytes, or null when the text is not
+    /// a memory quantity of that format. Compare these where values within one MiB of each other matter.
+    /// </summary>
+    public static long? MemoryBytes(string text, string format)
     {
         ExactValue value;
         if (format == ManifestFormats.Compose)
@@ -198,7 +225,7 @@ public static class ResourceQuantity
         }
 
         // Kubernetes rounds a fraction of a byte up to a whole byte (Quantity.Value() in apimachinery), and so does this.
-        return Ceiling(value) is { } bytes ? FormatBytes(bytes) : null;
+        return Ceiling(value);
     }
 
     private static string FormatBytes(long bytes)
@@ -468,9 +495,9 @@ public static class ResourceQuantity
         return (int)millicores.Value;
     }
 
-    private static int ToMebibytes(ExactValue bytes, string text, ManifestLocation location)
+    private static int ToMebibytes(ExactValue bytes, string text, ManifestLocation location, bool roundDown = false)
     {
-        var mebibytes = Ceiling(bytes with { BinaryExponent = bytes.BinaryExponent - MebibyteExponent });
+        var mebibytes = Round(bytes with { BinaryExponent = bytes.BinaryExponent - MebibyteExponent }, up: !roundDown);
         if (mebibytes is null)
         {
             throw new ManifestException(location,
@@ -491,7 +518,12 @@ public static class ResourceQuantity
     /// <summary>
     /// Returns the value rounded up to a whole unit, or null when it does not fit in a long.
     /// </summary>
-    private static long? Ceiling(ExactValue value)
+    private static long? Ceiling(ExactValue value) => Round(value, up: true);
+
+    /// <summary>
+    /// Returns the value rounded up or down to a whole unit, or null when it does not fit in a long.
+    /// </summary>
+    private static long? Round(ExactValue value, bool up)
     {
         if (value.Mantissa.IsZero)
         {
@@ -506,7 +538,7 @@ public static class ResourceQuantity
 
         if (magnitude < MinComputedMagnitude)
         {
-            return 1;
+            return up ? 1 : 0;
         }
 
         var numerator = value.Mantissa;
@@ -529,7 +561,7 @@ public static class ResourceQuantity
             denominator <<= -value.BinaryExponent;
         }
 
-        var rounded = BigInteger.Divide(numerator + denominator - 1, denominator);
+        var rounded = BigInteger.Divide(up ? numerator + denominator - 1 : numerator, denominator);
         return rounded > long.MaxValue ? null : (long)rounded;
     }
 

@@ -210,6 +210,28 @@ public sealed class ComposeManifestTests
             "the memory limit 256m (256 MiB) is below the memory reservation 512m");
     }
 
+    [Fact]
+    public void LimitJustBelowReservation_IsRejected()
+    {
+        // 65535k is 1 KiB less than 64m: rounded to whole MiB the two would look equal.
+        const string text = "services:\n  app:\n    image: example/app\n    mem_limit: 65535k\n    mem_reservation: 64m\n";
+
+        Rejects(text, "compose.yaml", 1, "services.app.mem_limit", 4,
+            "the memory limit 65535k (63 MiB) is below the memory reservation 64m");
+    }
+
+    [Fact]
+    public void ReservationEqualToLimit_StaysWithinIt()
+    {
+        // 100000k is 97.66 MiB: the limit rounds down to 97 MiB,
+        // and the reservation of the same size, which rounds up to 98 MiB, is lowered to it.
+        var task = Assert.Single(ManifestReader.Read(
+            "services:\n  app:\n    image: example/app\n    mem_limit: 100000k\n    mem_reservation: 100000k\n", "compose.yaml"));
+
+        Assert.Equal(97, task.Container.Limits.MemoryMiB);
+        Assert.Equal(97, task.Container.Requests.MemoryMiB);
+    }
+
     [Theory]
     [InlineData("mem_limit: 12zb", "services.app.mem_limit", "unknown unit 'zb'")]
     [InlineData("mem_limit: -1g", "services.app.mem_limit", "negative values are not accepted")]

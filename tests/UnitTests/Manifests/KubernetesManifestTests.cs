@@ -457,7 +457,31 @@ public sealed class KubernetesManifestTests
             """;
 
         Rejects(text, "web.yaml", 1, "spec.containers[0].resources.limits.memory", 13,
-            "the memory limit 128Mi (128 MiB) is below the memory request (256 MiB)");
+            "the memory limit 128Mi (128 MiB) is below the memory request 256Mi (256 MiB)");
+    }
+
+    [Fact]
+    public void LimitJustBelowRequest_IsRejected()
+    {
+        // 67108863 bytes is one byte less than 64Mi: rounded to whole MiB the two would look equal.
+        const string text = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+                  resources:
+                    requests:
+                      memory: 64Mi
+                    limits:
+                      memory: "67108863"
+            """;
+
+        Rejects(text, "web.yaml", 1, "spec.containers[0].resources.limits.memory", 13,
+            "the memory limit 67108863 (63 MiB) is below the memory request 64Mi (64 MiB)");
     }
 
     [Fact]

@@ -98,8 +98,10 @@ public sealed class RealManifestTests
     {
         var task = Assert.Single(Read("k8s/k8s-examples___archived_cpu-manager_exclusive-1.yaml"));
 
-        // 256M is 256,000,000 bytes: 244.14 MiB, rounded up.
-        Assert.Equal(new ResourceBounds(1000, 245), task.Container.Limits);
+        // 256M is 256,000,000 bytes, 244.14 MiB: the limit rounds down so that an allocation stays within
+        // it, and the request of the same size, which would round up to 245 MiB, is lowered to the limit.
+        Assert.Equal(new ResourceBounds(1000, 244), task.Container.Limits);
+        Assert.Equal(244, task.Container.Requests.MemoryMiB);
     }
 
     [Fact]

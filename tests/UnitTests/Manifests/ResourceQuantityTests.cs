@@ -36,6 +36,21 @@ public sealed class ResourceQuantityTests
     }
 
     [Theory]
+    [InlineData("33554431", 31)]
+    [InlineData("32Mi", 32)]
+    [InlineData("256M", 244)]
+    [InlineData("4Ki", 0)]
+    public void KubernetesMemoryLimit_RoundsDown(string text, int expectedMiB) =>
+        Assert.Equal(expectedMiB, ResourceQuantity.ParseKubernetesMemoryLimit(text, Location));
+
+    [Theory]
+    [InlineData("32767k", 31)]
+    [InlineData("32m", 32)]
+    [InlineData("4k", 0)]
+    public void ComposeMemoryLimit_RoundsDown(string text, int expectedMiB) =>
+        Assert.Equal(expectedMiB, ResourceQuantity.ParseComposeBytesLimit(text, Location));
+
+    [Theory]
     [InlineData("100m", 100)]
     [InlineData("0.5", 500)]
     [InlineData("1", 1000)]

@@ -103,6 +103,27 @@ public sealed class ResourceRangeCheckTests
         Assert.Contains("the CPU limit 1m allows 1m, less than the smallest allocation of 50m", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("    mem_limit: 32767k\n", "allows 32767 KiB, less than the smallest allocation of 32 MiB")]
+    [InlineData("    mem_limit: \"33554431\"\n", "allows 33554431 bytes, less than the smallest allocation of 32 MiB")]
+    public void Compose_limit_just_below_minimum_is_rejected(string settings, string expected)
+    {
+        var error = ResourceRangeCheck.Check(ComposeService(settings), "compose.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kubernetes_limit_just_below_minimum_is_rejected()
+    {
+        // One byte less than 32Mi used to round up to the 32 MiB minimum and pass.
+        var error = ResourceRangeCheck.Check(Pod("        limits:\n          memory: \"33554431\"\n"), "pod.yaml", Settings);
+
+        Assert.NotNull(error);
+        Assert.Contains("allows 33554431 bytes, less than the smallest allocation of 32 MiB", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Compose_mem_limit_below_minimum_is_located()
     {
