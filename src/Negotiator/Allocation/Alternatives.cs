@@ -12,8 +12,10 @@ public static class Alternatives
     /// <summary>Share of memory a tighter alternative saves, and a roomier one adds twice over.</summary>
     public const double Step = 0.25;
 
+    /// <param name="stated">The manifest's own limits: a roomier alternative stays within them, as the proposal does.</param>
     public static IReadOnlyList<AllocationAlternative> For(
-        ResourceAllocation proposed, int gpus, string grantedPool, ResourcePoolOptions pools, NegotiationOptions limits, int? floorMiB)
+        ResourceAllocation proposed, int gpus, string grantedPool, ResourcePoolOptions pools, NegotiationOptions limits, int? floorMiB,
+        ResourceBounds? stated = null)
     {
         var granted = pools.Find(grantedPool);
         var alternatives = new List<AllocationAlternative>();
@@ -28,14 +30,16 @@ public static class Alternatives
                 granted?.HourlyCost(tighter, gpus)));
         }
 
-        var roomierMemory = Math.Min(UsageEvidence.RoundUp(proposed.MemoryMiB * (1 + (2 * Step))), limits.MaxMemoryMiB);
-        var roomierCpu = Math.Min((int)Math.Ceiling(proposed.CpuMillicores * (1 + (2 * Step))), limits.MaxCpuMillicores);
+        var memoryCap = Cap(limits.MaxMemoryMiB, "MiB", "Negotiation:MaxMemoryMiB", stated?.MemoryMiB, "memory");
+        var cpuCap = Cap(limits.MaxCpuMillicores, "m", "Negotiation:MaxCpuMillicores", stated?.CpuMillicores, "CPU");
+        var roomierMemory = Math.Min(UsageEvidence.RoundUp(proposed.MemoryMiB * (1 + (2 * Step))), memoryCap.Value);
+        var roomierCpu = Math.Min((int)Math.Ceiling(proposed.CpuMillicores * (1 + (2 * Step))), cpuCap.Value);
         if (roomierMemory > proposed.MemoryMiB || roomierCpu > proposed.CpuMillicores)
         {
             var roomier = new ResourceAllocation(roomierCpu, roomierMemory);
             alternatives.Add(new AllocationAlternative(
                 "roomier", grantedPool, roomier,
-                $"{DescribeGrowth(proposed, roomier, limits)}: headroom for peaks the trial did not see, at a higher price",
+                $"{DescribeGrowth(proposed, roomier, cpuCap, memoryCap)}: headroom for peaks the trial did not see, at a higher price",
                 granted?.HourlyCost(roomier, gpus)));
         }
 
@@ -52,10 +56,20 @@ public static class Alternatives
     }
 
     /// <summary>
-    /// Describes how much more CPU and memory <paramref name="roomier"/> gives, and which of them the
-    /// configured maximum kept from growing by the full step.
+    /// Returns the lower of the configured maximum and the manifest's own limit, with what sets it.
     /// </summary>
-    private static string DescribeGrowth(ResourceAllocation proposed, ResourceAllocation roomier, NegotiationOptions limits)
+    private static ResourceCap Cap(int maximum, string unit, string setting, int? stated, string resource) =>
+        stated is { } limit && limit < maximum
+            ? new ResourceCap(limit, $"{resource} is capped at the manifest's limit of {limit}{Spaced(unit)}")
+            : new ResourceCap(maximum, $"{resource} is capped at {maximum}{Spaced(unit)} by {setting}");
+
+    private static string Spaced(string unit) => unit == "m" ? unit : $" {unit}";
+
+    /// <summary>
+    /// Describes how much more CPU and memory <paramref name="roomier"/> gives, and which of them a
+    /// cap kept from growing by the full step.
+    /// </summary>
+    private static string DescribeGrowth(ResourceAllocation proposed, ResourceAllocation roomier, ResourceCap cpuCap, ResourceCap memoryCap)
     {
         var cpuGrowth = (roomier.CpuMillicores / (double)proposed.CpuMillicores) - 1;
         var memoryGrowth = (roomier.MemoryMiB / (double)proposed.MemoryMiB) - 1;
@@ -66,16 +80,19 @@ public static class Alternatives
                 .Select(part => $"{part.Item1:P0} more {part.Item2}"));
 
         var capped = new List<string>();
-        if (roomier.CpuMillicores == limits.MaxCpuMillicores && cpuGrowth < 2 * Step)
+        if (roomier.CpuMillicores == cpuCap.Value && cpuGrowth < 2 * Step)
         {
-            capped.Add($"CPU is capped at {limits.MaxCpuMillicores}m by Negotiation:MaxCpuMillicores");
+            capped.Add(cpuCap.Reason);
         }
 
-        if (roomier.MemoryMiB == limits.MaxMemoryMiB && memoryGrowth < 2 * Step)
+        if (roomier.MemoryMiB == memoryCap.Value && memoryGrowth < 2 * Step)
         {
-            capped.Add($"memory is capped at {limits.MaxMemoryMiB} MiB by Negotiation:MaxMemoryMiB");
+            capped.Add(memoryCap.Reason);
         }
 
         return capped.Count == 0 ? growth : $"{growth} ({string.Join(", ", capped)})";
     }
 }
+
+/// <summary>The most a roomier alternative may give of one resource, and what sets that.</summary>
+internal sealed record ResourceCap(int Value, string Reason);

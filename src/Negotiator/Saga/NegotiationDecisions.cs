@@ -185,7 +185,7 @@ public sealed class NegotiationDecisions(
 
         var alternatives = Alternatives.For(
             proposal.Allocation, state.Gpus, lease.Pool!, poolOptions.CurrentValue, Settings,
-            Math.Max(state.Container!.Requests.MemoryMiB ?? 0, history?.KilledAtMiB + 1 ?? 0));
+            Math.Max(state.Container!.Requests.MemoryMiB ?? 0, history?.KilledAtMiB + 1 ?? 0), state.Container.Limits);
         state.Raise(new AllocationProposed(
             state.CorrelationId, attempt, proposal.Allocation, proposal.Rationale, state.Profile, state.Container,
             state.RunsToCompletion, lease.Pool!, alternatives, state.Gpus));

@@ -40,6 +40,17 @@ public class AlternativesTests
     }
 
     [Fact]
+    public void Roomier_stays_within_manifest_limit()
+    {
+        var alternatives = Alternatives.For(
+            new ResourceAllocation(500, 64), 0, "default", Pools, new NegotiationOptions(), floorMiB: null, stated: new ResourceBounds(null, 64));
+
+        var roomier = alternatives.Single(alternative => alternative.Label == "roomier");
+        Assert.Equal(new ResourceAllocation(750, 64), roomier.Allocation);
+        Assert.StartsWith("50 % more CPU (memory is capped at the manifest's limit of 64 MiB):", roomier.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Roomier_rationale_gives_both_shares()
     {
         var alternatives = Alternatives.For(new ResourceAllocation(500, 512), 0, "default", Pools, new NegotiationOptions(), floorMiB: null);
