@@ -154,7 +154,9 @@ public sealed class ShadowContainersTests : IAsyncLifetime
 
         var claim = await shadows.ClaimAsync(request, CancellationToken.None);
 
-        var processes = await ShadowDocker.WaitUntilSucceedsAsync(claim.ShadowId, ["pgrep", "-c", "stress-ng"], null, ReadyTimeout);
+        // stress-ng starts its CPU worker a moment after itself, so wait until both run.
+        var processes = await ShadowDocker.WaitUntilSucceedsAsync(
+            claim.ShadowId, ["sh", "-c", "count=$(pgrep -c stress-ng) && [ \"$count\" -ge 2 ] && echo \"$count\""], null, ReadyTimeout);
         Assert.True(int.Parse(processes.Trim(), CultureInfo.InvariantCulture) >= 2, $"stress-ng processes: {processes}");
         Assert.Null(request.Workload.Readiness);
     }
