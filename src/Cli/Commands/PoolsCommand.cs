@@ -56,7 +56,7 @@ public sealed class PoolsCommand(CliHost host) : AsyncCommand<PoolsSettings>
 
     /// <summary>
     /// Names the PoolManager in place of the EventShadow server, and the setting its URL came from, because
-    /// the Negotiator answered and the user would otherwise look for the fault there.
+    /// the Negotiator responded and the user would otherwise look for the fault there.
     /// </summary>
     public static ServerUnreachableException DescribeUnreachable(ServerUnreachableException failure, ServerAddress poolsServer) =>
         failure.For(

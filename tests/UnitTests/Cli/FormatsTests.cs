@@ -29,7 +29,7 @@ public class FormatsTests
     [InlineData(true, 0, "", "none")]
     [InlineData(true, 0, "USD", "0.00 USD")]
     [InlineData(true, 0.0042, "USD", "0.0042 USD")]
-    public void Negotiation_cost_tells_unpriced_from_zero(bool settled, double amount, string currency, string expected)
+    public void Negotiation_cost_marks_unpriced(bool settled, double amount, string currency, string expected)
     {
         var view = new NegotiationView(
             "id", "task", null, null, "Committed", null, null, null, Small, null, new Cost((decimal)amount, currency), null, null, Settled: settled);
