@@ -11,7 +11,12 @@ namespace EventShadow.Throughput;
 /// </summary>
 /// <param name="LatencyMs">Milliseconds from just before <c>POST /negotiate</c> until its outcome event arrived; null without an outcome.</param>
 /// <param name="Failure">Why it did not commit: the negotiation's reason, an HTTP error or a timeout; null when it committed.</param>
-public sealed record NegotiationResult(Guid? Id, double? LatencyMs, bool Committed, bool WithoutTrial, int Attempts, string? Failure);
+/// <param name="AnsweredMs">
+/// Milliseconds until the response of <c>POST /negotiate</c> arrived, when it carried the allocation (a
+/// commit at submission); otherwise null.
+/// </param>
+public sealed record NegotiationResult(
+    Guid? Id, double? LatencyMs, bool Committed, bool WithoutTrial, int Attempts, string? Failure, double? AnsweredMs = null);
 
 /// <summary>
 /// Submits negotiations over HTTP on a fixed schedule and waits for each outcome on the bus.
@@ -101,6 +106,7 @@ public sealed class LoadRunner(HttpClient api, OutcomeListener outcomes, Through
         var manifest = BenchmarkWorkloads.Manifest(options.Path, runId, index);
         var started = Stopwatch.GetTimestamp();
         Guid id;
+        double? answeredMs = null;
         try
         {
             using var content = new StringContent(manifest, Encoding.UTF8, "application/yaml");
@@ -111,7 +117,12 @@ public sealed class LoadRunner(HttpClient api, OutcomeListener outcomes, Through
                 return Failed(null, $"POST /negotiate returned {(int)response.StatusCode}: {Shorten(body)}");
             }
 
-            id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+            var task = JsonDocument.Parse(body).RootElement.GetProperty("negotiations")[0];
+            id = task.GetProperty("id").GetGuid();
+            if (task.TryGetProperty("allocation", out var allocation) && allocation.ValueKind == JsonValueKind.Object)
+            {
+                answeredMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
         }
         catch (HttpRequestException ex)
         {
@@ -139,7 +150,7 @@ public sealed class LoadRunner(HttpClient api, OutcomeListener outcomes, Through
             await ReleaseAsync(id, cancellationToken);
         }
 
-        return new NegotiationResult(id, latency, true, outcome.WithoutTrial, outcome.Attempts, null);
+        return new NegotiationResult(id, latency, true, outcome.WithoutTrial, outcome.Attempts, null, answeredMs);
     }
 
     /// <summary>

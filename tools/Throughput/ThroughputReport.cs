@@ -59,6 +59,16 @@ public static class ThroughputReport
             ? "- | - | - | - |"
             : string.Create(CultureInfo.InvariantCulture, $"{latency.P50:0} | {latency.P95:0} | {latency.P99:0} | {latency.Max:0} |"));
         text.AppendLine();
+        var answered = LatencySummary.Of(committed.Select(result => result.AnsweredMs ?? result.LatencyMs!.Value));
+        var inResponse = committed.Count(result => result.AnsweredMs is not null);
+        if (answered is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"\nThe latencies above run to the commit's event on the bus. {inResponse} of {committed.Count} commits came in the " +
+                $"response to POST /negotiate; counting those at the response, as their submitter saw them: " +
+                $"p50 {answered.P50:0} ms, p95 {answered.P95:0} ms, p99 {answered.P99:0} ms, max {answered.Max:0} ms.\n");
+        }
+
         text.Append(CultureInfo.InvariantCulture,
             $"\nSubmitted for {phase.SubmittedFor.TotalSeconds:0.0} s; last outcome after {phase.Elapsed.TotalSeconds:0.0} s; " +
             $"{phase.LateStarts} submissions started more than 100 ms late.");

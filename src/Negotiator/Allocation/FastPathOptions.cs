@@ -11,6 +11,13 @@ public sealed class FastPathOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
+    /// Commits a trusted workload's negotiation as it is submitted, in the transaction that stores the
+    /// submission, and returns the allocation in the response; false sends it through the saga, as a
+    /// message over the bus, before it commits.
+    /// </summary>
+    public bool CommitAtSubmission { get; set; } = true;
+
+    /// <summary>
     /// Passed, complete trials of the workload itself needed before its history is trusted; the latest
     /// this many trials must all have passed.
     /// </summary>

@@ -12,7 +12,11 @@ namespace EventShadow.Negotiator.Allocation;
 /// </remarks>
 public sealed class FastPathRefresh(TimeProvider clock)
 {
+    /// <summary>Results kept for negotiations on their way to the saga, above which all are dropped.</summary>
+    private const int MaxRemembered = 10_000;
+
     private readonly Dictionary<string, WorkloadCount> workloads = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, bool> remembered = [];
     private readonly Lock sync = new();
 
     /// <summary>
@@ -46,6 +50,36 @@ public sealed class FastPathRefresh(TimeProvider clock)
 
             workloads[workloadKey] = count with { CommitsSinceRefresh = commits };
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Keeps the result of <see cref="TakeRefresh"/> for a negotiation counted at its submission and then
+    /// handed to the saga, so that the saga acts on that result instead of counting the negotiation again.
+    /// </summary>
+    public void Remember(Guid negotiationId, bool refresh)
+    {
+        lock (sync)
+        {
+            // A negotiation whose saga never asks (its submission failed) would otherwise stay here for good.
+            if (remembered.Count >= MaxRemembered)
+            {
+                remembered.Clear();
+            }
+
+            remembered[negotiationId] = refresh;
+        }
+    }
+
+    /// <summary>
+    /// Returns and removes the result kept for <paramref name="negotiationId"/> by <see cref="Remember"/>,
+    /// or null when none was kept.
+    /// </summary>
+    public bool? TakeRemembered(Guid negotiationId)
+    {
+        lock (sync)
+        {
+            return remembered.Remove(negotiationId, out var refresh) ? refresh : null;
         }
     }
 

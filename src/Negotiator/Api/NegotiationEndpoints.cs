@@ -73,7 +73,7 @@ public static class NegotiationEndpoints
             var response = new SubmissionResponse(
                 started[0].Id,
                 Location(started[0].Id),
-                started.Select(n => new SubmittedTask(n.Id, n.Task, Location(n.Id))).ToList());
+                started.Select(n => new SubmittedTask(n.Id, n.Task, Location(n.Id), n.Committed?.Allocation, n.Committed?.Pool)).ToList());
             return TypedResults.Accepted(response.Location, response);
         }
         catch (ManifestException ex)
@@ -212,7 +212,16 @@ public static class NegotiationEndpoints
     private static string Location(Guid id) => $"/negotiation/{id}";
 }
 
-public sealed record SubmittedTask(Guid Id, string Task, string Location);
+/// <summary>
+/// One negotiation started by <c>POST /negotiate</c>.
+/// </summary>
+/// <param name="Allocation">
+/// The committed allocation when the negotiation committed as it was submitted, because its workload's
+/// usage history is trusted; null while it negotiates.
+/// </param>
+/// <param name="Pool">The pool that holds <paramref name="Allocation"/>; null while it negotiates.</param>
+public sealed record SubmittedTask(
+    Guid Id, string Task, string Location, EventShadow.Contracts.ResourceAllocation? Allocation = null, string? Pool = null);
 
 /// <summary>
 /// Response body of <c>POST /negotiate</c>: the first negotiation's id and location, and every negotiation started.

@@ -23,7 +23,9 @@ internal sealed class PoolChange(
 /// <summary>
 /// Events appended to a negotiation's stream together with a pool change.
 /// </summary>
-internal sealed record NegotiationAppend(Guid NegotiationId, IReadOnlyList<object> Events);
+/// <param name="StartsStream">True when the events open the stream, which must not exist yet.</param>
+/// <param name="Document">A document inserted in the same transaction, such as the negotiation's saga state; null for none.</param>
+public sealed record NegotiationAppend(Guid NegotiationId, IReadOnlyList<object> Events, bool StartsStream = false, object? Document = null);
 
 /// <summary>
 /// Changes of one pool waiting for its gate. One caller at a time acquires the gate and applies a batch of them.

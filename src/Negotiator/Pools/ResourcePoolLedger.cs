@@ -61,7 +61,18 @@ public sealed class ResourcePoolLedger(
     public Task<LeaseOutcome> LeaseCommittedAsync(LeaseRequest request, CancellationToken cancellationToken) =>
         LeaseInFirstPoolAsync(request, commit: true, cancellationToken);
 
-    private async Task<LeaseOutcome> LeaseInFirstPoolAsync(LeaseRequest request, bool commit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Like <see cref="LeaseCommittedAsync(LeaseRequest, CancellationToken)"/>, and writes what <paramref name="negotiationEvents"/> returns
+    /// for the granted lease in the transaction that takes it, so that the commit and the capacity it
+    /// holds are stored together or not at all. A repeated request that finds its lease already held
+    /// writes nothing and does not call <paramref name="negotiationEvents"/>.
+    /// </summary>
+    public Task<LeaseOutcome> LeaseCommittedAsync(
+        LeaseRequest request, Func<LeaseOutcome, NegotiationAppend> negotiationEvents, CancellationToken cancellationToken) =>
+        LeaseInFirstPoolAsync(request, commit: true, cancellationToken, negotiationEvents);
+
+    private async Task<LeaseOutcome> LeaseInFirstPoolAsync(
+        LeaseRequest request, bool commit, CancellationToken cancellationToken, Func<LeaseOutcome, NegotiationAppend>? negotiationEvents = null)
     {
         var settings = options.CurrentValue;
         var need = new PoolUsage(request.Allocation.CpuMillicores, request.Allocation.MemoryMiB, request.Gpus);
@@ -69,12 +80,14 @@ public sealed class ResourcePoolLedger(
 
         foreach (var pool in settings.Pools)
         {
+            var repeated = false;
             var outcome = await ChangePoolAsync(pool.Name, (capacity, now) =>
             {
                 if (capacity.Leases.TryGetValue(request.NegotiationId, out var held) &&
                     held.Attempt == request.Attempt && held.Allocation == request.Allocation && held.HoldsAt(now) &&
                     (held.Committed || !commit))
                 {
+                    repeated = true;
                     return ([], new LeaseOutcome(pool.Name, held.ExpiresAt, null));
                 }
 
@@ -89,7 +102,7 @@ public sealed class ResourcePoolLedger(
                 var leased = new CapacityLeased(pool.Name, request.NegotiationId, request.Attempt, request.Allocation, request.Gpus, expiresAt);
                 object[] events = commit ? [leased, new LeaseCommitted(pool.Name, request.NegotiationId, request.Attempt, null)] : [leased];
                 return (events, new LeaseOutcome(pool.Name, expiresAt, null));
-            }, cancellationToken);
+            }, cancellationToken, negotiationEvents is null ? null : outcome => outcome is null || repeated ? null : negotiationEvents(outcome));
 
             if (outcome is not null)
             {
@@ -242,16 +255,11 @@ public sealed class ResourcePoolLedger(
             var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
 
             var (events, results, negotiationAppends) = Decide(changes, capacity, clock.GetUtcNow());
-            if (events.Count > 0)
+            if (events.Count > 0 || negotiationAppends.Count > 0)
             {
                 await EventStreamLock.LockAsync(
                     store, connection, transaction, negotiationAppends.Select(append => append.NegotiationId).ToList(), cancellationToken);
-                session.Events.Append(streamId, events);
-                foreach (var append in negotiationAppends)
-                {
-                    session.Events.Append(append.NegotiationId, append.Events);
-                }
-
+                Stage(session, streamId, events, negotiationAppends);
                 await session.SaveChangesAsync(cancellationToken);
             }
 
@@ -277,6 +285,31 @@ public sealed class ResourcePoolLedger(
             foreach (var change in changes)
             {
                 change.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private static void Stage(IDocumentSession session, Guid poolStreamId, List<object> poolEvents, List<NegotiationAppend> negotiationAppends)
+    {
+        if (poolEvents.Count > 0)
+        {
+            session.Events.Append(poolStreamId, poolEvents);
+        }
+
+        foreach (var append in negotiationAppends)
+        {
+            if (append.StartsStream)
+            {
+                session.Events.StartStream(append.NegotiationId, append.Events);
+            }
+            else
+            {
+                session.Events.Append(append.NegotiationId, append.Events);
+            }
+
+            if (append.Document is { } document)
+            {
+                session.Insert(document);
             }
         }
     }

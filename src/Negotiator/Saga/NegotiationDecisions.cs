@@ -3,7 +3,9 @@ using EventShadow.Contracts;
 using EventShadow.Negotiator.Allocation;
 using EventShadow.Negotiator.History;
 using EventShadow.Negotiator.Pools;
+using JasperFx;
 using Marten;
+using Marten.Exceptions;
 using Microsoft.Extensions.Options;
 
 namespace EventShadow.Negotiator.Saga;
@@ -37,22 +39,9 @@ public sealed class NegotiationDecisions(
 
     public async Task ProposeFirstAsync(NegotiationState state, RequirementsAnalyzed requirements, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        state.TaskName = requirements.TaskName;
-        state.Profile = requirements.Profile;
-        state.Container = requirements.Container;
-        state.RunsToCompletion = requirements.Hints.Any(hint => hint is { Name: "kind", Value: "Job" or "CronJob" });
-        state.Gpus = GpuCount(requirements.Hints);
-        state.WorkloadKey = WorkloadKeys.ForContainer(requirements.Container);
-        state.StartedAt = now;
-        state.DeadlineAt = now.AddSeconds(Settings.DeadlineSeconds);
-
-        var usage = await usageCache.LoadAsync(state.WorkloadKey, state.Profile, Settings.FastPath.HistoryCacheMilliseconds, cancellationToken);
-        var history = Evidence(usage);
-        var proposal = recommender.Propose(requirements.Profile, requirements.Container, requirements.Hints, history);
-
-        var fastPath = FastPathTrust.Decide(usage.Workload, proposal.Allocation, Settings.FastPath, Settings.HistoryMargin, now);
-        if (fastPath.Trusted && !refresh.TakeRefresh(state.WorkloadKey, Settings.FastPath))
+        var (history, proposal, fastPath) = await StartAsync(state, requirements, cancellationToken);
+        var refreshDue = refresh.TakeRemembered(state.CorrelationId);
+        if (fastPath.Trusted && !(refreshDue ?? refresh.TakeRefresh(state.WorkloadKey, Settings.FastPath)))
         {
             await CommitWithoutTrialAsync(state, proposal, fastPath, cancellationToken);
             return;
@@ -75,6 +64,98 @@ public sealed class NegotiationDecisions(
     }
 
     /// <summary>
+    /// Commits a negotiation as it is submitted, when its workload's history is trusted and it is not due
+    /// for a refresh trial. The submission's events, the commit, the saga's ended state and the pool's
+    /// lease are written in one transaction, so the submitter gets the allocation in its response and no
+    /// message has to reach the saga first. Returns the commit, or null when the saga must negotiate:
+    /// history does not allow it, a refresh trial is due, no pool has room, or the id is taken.
+    /// </summary>
+    /// <param name="submission">The events that open the negotiation's stream, ending with <paramref name="requirements"/>.</param>
+    public async Task<AllocationCommitted?> TryCommitAtSubmissionAsync(
+        IReadOnlyList<object> submission, RequirementsAnalyzed requirements, CancellationToken cancellationToken)
+    {
+        var state = new NegotiationState { CorrelationId = requirements.NegotiationId };
+        var (_, proposal, fastPath) = await StartAsync(state, requirements, cancellationToken);
+        if (!fastPath.Trusted)
+        {
+            return null;
+        }
+
+        if (refresh.TakeRefresh(state.WorkloadKey, Settings.FastPath))
+        {
+            refresh.Remember(state.CorrelationId, refresh: true);
+            return null;
+        }
+
+        var rationale = $"{fastPath.Reason} {proposal.Rationale}";
+        AllocationCommitted? commit = null;
+        LeaseOutcome lease;
+        try
+        {
+            lease = await Pools.LeaseCommittedAsync(
+                new LeaseRequest(state.CorrelationId, 0, proposal.Allocation, state.Gpus),
+                granted =>
+                {
+                    CommittedWithoutTrial(state, proposal.Allocation, granted.Pool!);
+                    state.CurrentState = nameof(NegotiationStateMachine.Committed);
+                    commit = new AllocationCommitted(
+                        state.CorrelationId, 0, proposal.Allocation, state.EndedAt!.Value, rationale, granted.Pool!, state.Gpus, WithoutTrial: true);
+                    return new NegotiationAppend(state.CorrelationId, [.. submission, commit], StartsStream: true, Document: state);
+                },
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is ExistingStreamIdCollisionException or DocumentAlreadyExistsException)
+        {
+            // Nothing of the pool change's batch was written. The saga's path reports a repeated id
+            // to its submitter, and the other submissions of the batch negotiate there too.
+            refresh.Remember(state.CorrelationId, refresh: false);
+            return null;
+        }
+
+        // Without a commit, the lease was already held: the id is taken.
+        if (!lease.Granted || commit is null)
+        {
+            refresh.Remember(state.CorrelationId, refresh: false);
+            return null;
+        }
+
+        logger.LogInformation(
+            "Negotiation {NegotiationId} committed {Allocation} in pool {Pool} at submission, without a trial: {Rationale}",
+            state.CorrelationId, proposal.Allocation, lease.Pool, rationale);
+        return commit;
+    }
+
+    /// <summary>
+    /// Forgets what was decided at the submission of <paramref name="negotiationId"/>, whose stream could not
+    /// be opened because the id was taken.
+    /// </summary>
+    public void ForgetSubmission(Guid negotiationId) => refresh.TakeRemembered(negotiationId);
+
+    /// <summary>
+    /// Fills a new negotiation's state from its requirements and decides, from the workload's usage
+    /// history, what to propose and whether that history allows a commit without a trial.
+    /// </summary>
+    private async Task<(UsageEvidence? History, Proposal Proposal, FastPathDecision FastPath)> StartAsync(
+        NegotiationState state, RequirementsAnalyzed requirements, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        state.TaskName = requirements.TaskName;
+        state.Profile = requirements.Profile;
+        state.Container = requirements.Container;
+        state.RunsToCompletion = requirements.Hints.Any(hint => hint is { Name: "kind", Value: "Job" or "CronJob" });
+        state.Gpus = GpuCount(requirements.Hints);
+        state.WorkloadKey = WorkloadKeys.ForContainer(requirements.Container);
+        state.StartedAt = now;
+        state.DeadlineAt = now.AddSeconds(Settings.DeadlineSeconds);
+
+        var usage = await usageCache.LoadAsync(state.WorkloadKey, state.Profile, Settings.FastPath.HistoryCacheMilliseconds, cancellationToken);
+        var history = Evidence(usage);
+        var proposal = recommender.Propose(requirements.Profile, requirements.Container, requirements.Hints, history);
+        var fastPath = FastPathTrust.Decide(usage.Workload, proposal.Allocation, Settings.FastPath, Settings.HistoryMargin, now);
+        return (history, proposal, fastPath);
+    }
+
+    /// <summary>
     /// Leases and commits the proposal in one pool change and ends the negotiation, as the workload's
     /// history showed that a trial would only confirm it.
     /// </summary>
@@ -91,10 +172,7 @@ public sealed class NegotiationDecisions(
             return;
         }
 
-        End(state);
-        state.Allocation = proposal.Allocation;
-        state.Pool = lease.Pool;
-        state.CommittedWithoutTrial = true;
+        CommittedWithoutTrial(state, proposal.Allocation, lease.Pool!);
         var rationale = $"{fastPath.Reason} {proposal.Rationale}";
         state.Raise(new AllocationCommitted(
             state.CorrelationId, 0, proposal.Allocation, state.EndedAt!.Value, rationale, lease.Pool!, state.Gpus, WithoutTrial: true));
@@ -209,6 +287,14 @@ public sealed class NegotiationDecisions(
 
     private UsageEvidence? Evidence((WorkloadUsage? Workload, WorkloadUsage? Profile) usage) =>
         UsageEvidence.From(usage.Workload, usage.Profile, Settings.HistoryMargin, Settings.MinProfileTrials);
+
+    private void CommittedWithoutTrial(NegotiationState state, ResourceAllocation allocation, string pool)
+    {
+        End(state);
+        state.Allocation = allocation;
+        state.Pool = pool;
+        state.CommittedWithoutTrial = true;
+    }
 
     private void End(NegotiationState state)
     {

@@ -5,7 +5,8 @@ namespace EventShadow.Negotiator.Saga;
 
 /// <summary>
 /// Drives one negotiation: propose, wait for the shadow trial, then commit, renegotiate or fail. A
-/// workload whose usage history is trusted commits at once, without a trial.
+/// workload whose usage history is trusted commits at once, without a trial; usually as it is
+/// submitted (<c>NegotiationSubmitter</c>), which stores this saga's state already committed.
 /// </summary>
 /// <remarks>
 /// Decisions are raised as events on the saga state and appended to the negotiation's stream with
@@ -66,6 +67,12 @@ public sealed class NegotiationStateMachine : MassTransitStateMachine<Negotiatio
         // Duplicates, results of superseded attempts and late messages for ended negotiations.
         OnUnhandledEvent(context =>
         {
+            // A negotiation committed at submission stored its state before its requirements reached the bus.
+            if (context.Saga.CommittedWithoutTrial && context.Event.Name == Analyzed.Name)
+            {
+                return context.Ignore();
+            }
+
             this.logger.LogInformation(
                 "Ignoring {Event} for negotiation {NegotiationId} in state {State} at attempt {Attempt}",
                 context.Event.Name, context.Saga.CorrelationId, context.Saga.CurrentState, context.Saga.Attempt);

@@ -4,6 +4,7 @@ using System.Text;
 using EventShadow.Contracts;
 using EventShadow.Negotiator.Analysis;
 using EventShadow.Negotiator.Manifests;
+using EventShadow.Negotiator.Saga;
 using Marten;
 using Microsoft.Extensions.Options;
 
@@ -12,15 +13,18 @@ namespace EventShadow.Negotiator.Submission;
 /// <summary>
 /// A negotiation started for one task of a submitted definition.
 /// </summary>
-public sealed record SubmittedNegotiation(Guid Id, string Task);
+/// <param name="Committed">The commit, when the negotiation committed at submission from trusted history; otherwise null.</param>
+public sealed record SubmittedNegotiation(Guid Id, string Task, AllocationCommitted? Committed = null);
 
 /// <summary>
 /// Starts one negotiation per task of a partial task definition. It reads and analyses the whole
 /// definition first and then opens every task's event stream in one transaction, so an invalid
-/// definition stores nothing.
+/// definition stores nothing. A definition of one task whose workload's history is trusted commits at
+/// once (<see cref="NegotiationDecisions.TryCommitAtSubmissionAsync"/>).
 /// </summary>
 public sealed class NegotiationSubmitter(
     IDocumentStore store,
+    NegotiationDecisions decisions,
     IOptions<ApiOptions> options,
     IOptions<NegotiationOptions> negotiationOptions,
     TimeProvider clock,
@@ -56,6 +60,55 @@ public sealed class NegotiationSubmitter(
     public async Task<IReadOnlyList<SubmittedNegotiation>> SubmitAsync(
         string definition, string sourceName, string? mediaType, Guid? firstId, CancellationToken cancellationToken)
     {
+        var tasks = Read(definition, sourceName, mediaType);
+        var submittedAt = clock.GetUtcNow();
+        var firstTaskId = firstId ?? Guid.CreateVersion7(submittedAt);
+        if (tasks.Count == 1 && negotiationOptions.Value.FastPath.CommitAtSubmission &&
+            await TryCommitAtSubmissionAsync(tasks[0], sourceName, firstTaskId, checkTaken: firstId is not null, submittedAt, cancellationToken) is { } committed)
+        {
+            return [committed];
+        }
+
+        await using var session = store.LightweightSession();
+        var started = new List<SubmittedNegotiation>(tasks.Count);
+        for (var index = 0; index < tasks.Count; index++)
+        {
+            var task = tasks[index];
+            var id = index == 0 ? firstTaskId : firstId is { } first ? DeriveId(first, index) : Guid.CreateVersion7(submittedAt);
+            var analysis = RequirementAnalyzer.Analyze(task);
+
+            session.Events.StartStream(id,
+                new PartialTaskSubmitted(id, task.Name, sourceName, task.Format, task.Container, submittedAt),
+                new RequirementsAnalyzed(id, task.Name, analysis.Profile, task.Container, analysis.Hints));
+            started.Add(new SubmittedNegotiation(id, task.Name));
+        }
+
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken);
+        }
+        catch (Marten.Exceptions.ExistingStreamIdCollisionException ex)
+        {
+            foreach (var negotiation in started)
+            {
+                decisions.ForgetSubmission(negotiation.Id);
+            }
+
+            throw new DuplicateSubmissionException(firstId ?? Guid.Empty, ex);
+        }
+
+        foreach (var negotiation in started)
+        {
+            logger.LogInformation(
+                "Negotiation {NegotiationId} started for task {Task} from {Source}", negotiation.Id, negotiation.Task, sourceName);
+        }
+
+        return started;
+    }
+
+    /// <summary>Reads and checks every task of a definition; throws <see cref="ManifestException"/> for invalid input.</summary>
+    private IReadOnlyList<PartialTask> Read(string definition, string sourceName, string? mediaType)
+    {
         if (CheckSourceName(sourceName) is { } invalidSource)
         {
             throw new ManifestException(new ManifestLocation("(source name)", null, null, null), invalidSource);
@@ -78,38 +131,36 @@ public sealed class NegotiationSubmitter(
             }
         }
 
-        var submittedAt = clock.GetUtcNow();
+        return tasks;
+    }
 
-        await using var session = store.LightweightSession();
-        var started = new List<SubmittedNegotiation>(tasks.Count);
-        for (var index = 0; index < tasks.Count; index++)
+    // NOTE: a definition of several tasks always goes to the saga, as its tasks may commit in different
+    // pools, and one transaction per pool could store some of them and not others. Committing them at
+    // submission would need the pool changes of all of them in one transaction.
+    private async Task<SubmittedNegotiation?> TryCommitAtSubmissionAsync(
+        PartialTask task, string sourceName, Guid id, bool checkTaken, DateTimeOffset submittedAt, CancellationToken cancellationToken)
+    {
+        if (checkTaken)
         {
-            var task = tasks[index];
-            var id = firstId is { } first ? DeriveId(first, index) : Guid.CreateVersion7(submittedAt);
-            var analysis = RequirementAnalyzer.Analyze(task);
-
-            session.Events.StartStream(id,
-                new PartialTaskSubmitted(id, task.Name, sourceName, task.Format, task.Container, submittedAt),
-                new RequirementsAnalyzed(id, task.Name, analysis.Profile, task.Container, analysis.Hints));
-            started.Add(new SubmittedNegotiation(id, task.Name));
+            // A repeated submission must be reported as one, not leased again; the saga's path does that.
+            await using var query = store.QuerySession();
+            if (await query.Events.FetchStreamStateAsync(id, cancellationToken) is not null)
+            {
+                return null;
+            }
         }
 
-        try
+        var analysis = RequirementAnalyzer.Analyze(task);
+        var analyzed = new RequirementsAnalyzed(id, task.Name, analysis.Profile, task.Container, analysis.Hints);
+        var submitted = new PartialTaskSubmitted(id, task.Name, sourceName, task.Format, task.Container, submittedAt);
+        if (await decisions.TryCommitAtSubmissionAsync([submitted, analyzed], analyzed, cancellationToken) is not { } commit)
         {
-            await session.SaveChangesAsync(cancellationToken);
-        }
-        catch (Marten.Exceptions.ExistingStreamIdCollisionException ex)
-        {
-            throw new DuplicateSubmissionException(firstId ?? Guid.Empty, ex);
-        }
-
-        foreach (var negotiation in started)
-        {
-            logger.LogInformation(
-                "Negotiation {NegotiationId} started for task {Task} from {Source}", negotiation.Id, negotiation.Task, sourceName);
+            return null;
         }
 
-        return started;
+        logger.LogInformation(
+            "Negotiation {NegotiationId} started for task {Task} from {Source}", id, task.Name, sourceName);
+        return new SubmittedNegotiation(id, task.Name, commit);
     }
 
     // Bidirectional overrides and other invisible format characters can disguise text in a terminal.

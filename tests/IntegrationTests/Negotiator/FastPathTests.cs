@@ -31,6 +31,30 @@ public sealed class FastPathTests : IAsyncLifetime
     private static readonly ContainerSpec OtherRedis =
         new("redis", "redis:7", null, ["redis-server", "--save", ""], new Dictionary<string, string>(), ResourceBounds.None, ResourceBounds.None);
 
+    // The workloads of Redis and OtherRedis, as manifests.
+    private const string RedisPod = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: cache
+        spec:
+          containers:
+            - name: redis
+              image: redis:7
+        """;
+
+    private const string OtherRedisPod = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: cache
+        spec:
+          containers:
+            - name: redis
+              image: redis:7
+              args: ["redis-server", "--save", ""]
+        """;
+
     private WebApplication negotiator = null!;
     private HttpClient api = null!;
     private TestServices infrastructure = null!;
@@ -208,6 +232,93 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.Empty((await eventStore.ReadStreamAsync(next)).OfType<AllocationCommitted>());
     }
 
+    [Fact]
+    public async Task Trusted_submission_commits_in_its_response()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+        var committedBefore = await CommittedMemoryMiBAsync();
+
+        var task = await SubmitAsync(RedisPod);
+
+        // The response carries the allocation, and the stream holds it: no message had to reach the saga.
+        Assert.Equal(256, task.GetProperty("allocation").GetProperty("memoryMiB").GetInt32());
+        Assert.Equal(250, task.GetProperty("allocation").GetProperty("cpuMillicores").GetInt32());
+        Assert.Equal("default", task.GetProperty("pool").GetString());
+        var id = task.GetProperty("id").GetGuid();
+        var stream = await eventStore.ReadStreamAsync(id);
+        Assert.IsType<PartialTaskSubmitted>(stream[0]);
+        Assert.IsType<RequirementsAnalyzed>(stream[1]);
+        var committed = Assert.IsType<AllocationCommitted>(stream[2]);
+        Assert.True(committed.WithoutTrial);
+        Assert.StartsWith("Committed from 3 validated runs of this workload, no trial", committed.Rationale, StringComparison.Ordinal);
+        Assert.Equal(committedBefore + 256, await CommittedMemoryMiBAsync());
+
+        // The saga receives the requirements after the commit and leaves the negotiation as it is.
+        var later = Guid.CreateVersion7();
+        await StartNegotiationAsync(later, OtherRedis);
+        await eventStore.WaitForEventAsync<AllocationProposed>(later, Timeout);
+        await WaitForViewStatusAsync(id, "Committed");
+        Assert.Equal(3, (await eventStore.ReadStreamAsync(id)).Count);
+        Assert.Equal(committedBefore + 256, await CommittedMemoryMiBAsync());
+
+        var release = await api.PostAsync($"/negotiation/{id}/release", content: null);
+        Assert.True(release.IsSuccessStatusCode, await release.Content.ReadAsStringAsync());
+        Assert.Equal(committedBefore, await CommittedMemoryMiBAsync());
+    }
+
+    [Fact]
+    public async Task Refresh_trial_due_at_submission_runs_in_the_saga()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+
+        var first = await SubmitAsync(RedisPod);
+        Assert.Equal(JsonValueKind.Object, first.GetProperty("allocation").ValueKind);
+
+        // The submission counted the second trusted negotiation as its refresh trial; the saga must run
+        // that trial instead of counting the negotiation again and committing it.
+        var second = await SubmitAsync(RedisPod);
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("allocation").ValueKind);
+        var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(second.GetProperty("id").GetGuid(), Timeout);
+        Assert.Equal(1, proposed.Attempt);
+        Assert.Contains("refresh trial", proposed.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Repeated_trusted_submission_commits_once()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+        var committedBefore = await CommittedMemoryMiBAsync();
+
+        var id = Guid.CreateVersion7();
+        await bus.PublishAsync(new SubmitPartialTask(id, RedisPod, "cache.yaml"), Guid.NewGuid());
+        await bus.PublishAsync(new SubmitPartialTask(id, RedisPod, "cache.yaml"), Guid.NewGuid());
+        Assert.True((await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout)).WithoutTrial);
+
+        // The repeat is recognised by its id, consumed after the first or at the same time.
+        var after = Guid.CreateVersion7();
+        await bus.PublishAsync(new SubmitPartialTask(after, OtherRedisPod, "other.yaml"), Guid.NewGuid());
+        await eventStore.WaitForEventAsync<AllocationProposed>(after, Timeout);
+        var stream = await eventStore.ReadStreamAsync(id);
+        Assert.Single(stream.OfType<PartialTaskSubmitted>());
+        Assert.Single(stream.OfType<AllocationCommitted>());
+        Assert.Equal(committedBefore + 256, await CommittedMemoryMiBAsync());
+    }
+
     private static ValidationMeasurements Measurements(double peakMiB, bool oomKilled) =>
         new(true, !oomKilled, oomKilled, oomKilled ? 1 : 0, peakMiB, null, 0.2, 0, 10, 3);
 
@@ -251,6 +362,41 @@ public sealed class FastPathTests : IAsyncLifetime
         }
 
         throw new TimeoutException($"The usage history of {key} did not reach {expected} within {Timeout}.");
+    }
+
+    /// <summary>Submits <paramref name="definition"/> through <c>POST /negotiate</c> and returns its one task.</summary>
+    private async Task<JsonElement> SubmitAsync(string definition)
+    {
+        using var content = new StringContent(definition, System.Text.Encoding.UTF8, "application/yaml");
+        using var response = await api.PostAsync("/negotiate?source=cache.yaml", content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return Assert.Single(JsonDocument.Parse(body).RootElement.GetProperty("negotiations").EnumerateArray().ToList());
+    }
+
+    private async Task<long> CommittedMemoryMiBAsync()
+    {
+        var pools = await api.GetFromJsonAsync<JsonElement>("/capacity", RunningSystem.Json);
+        var pool = pools.EnumerateArray().Single(entry => entry.GetProperty("pool").GetString() == "default");
+        return pool.GetProperty("committed").GetProperty("memoryMiB").GetInt64();
+    }
+
+    private async Task WaitForViewStatusAsync(Guid id, string status)
+    {
+        var deadline = DateTimeOffset.UtcNow + Timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            using var response = await api.GetAsync($"/negotiation/{id}");
+            if (response.IsSuccessStatusCode &&
+                JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString() == status)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Negotiation {id} did not read {status} within {Timeout}.");
     }
 
     /// <summary>Appends what <c>POST /negotiate</c> appends for <paramref name="container"/>.</summary>

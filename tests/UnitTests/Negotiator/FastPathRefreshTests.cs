@@ -83,6 +83,22 @@ public class FastPathRefreshTests
         Assert.Equal(100, refreshed);
     }
 
+    [Fact]
+    public void Remembered_answer_is_taken_once()
+    {
+        var refresh = new FastPathRefresh(new ManualClock());
+        var due = Guid.NewGuid();
+        var counted = Guid.NewGuid();
+
+        refresh.Remember(due, refresh: true);
+        refresh.Remember(counted, refresh: false);
+
+        Assert.True(refresh.TakeRemembered(due));
+        Assert.False(refresh.TakeRemembered(counted));
+        Assert.Null(refresh.TakeRemembered(due));
+        Assert.Null(refresh.TakeRemembered(Guid.NewGuid()));
+    }
+
     private sealed class ManualClock : TimeProvider
     {
         private DateTimeOffset now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);

@@ -141,4 +141,22 @@ public class ThroughputToolTests
         Assert.Contains("| fast | fast | 100/s | 3 | 3.0 | 2 (1) | 1 | 1.0 | 20 | 40 | 40 | 40 |", table, StringComparison.Ordinal);
         Assert.Contains("| 1 | no outcome within 120 s (--timeout) |", failures, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Report_counts_commits_in_the_response_at_the_response()
+    {
+        var options = ThroughputOptions.Parse(["--path", "fast", "--rate", "100"], stateDirectory: null).Options!;
+        NegotiationResult[] results =
+        [
+            new(Guid.NewGuid(), 30, true, true, 0, null, AnsweredMs: 10),
+            new(Guid.NewGuid(), 50, true, false, 1, null),
+        ];
+        var phase = new MeasuredPhase(results, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0);
+
+        var table = ThroughputReport.Results(options, phase);
+
+        Assert.Contains("| 30 | 50 | 50 | 50 |", table, StringComparison.Ordinal);
+        Assert.Contains("1 of 2 commits came in the response", table, StringComparison.Ordinal);
+        Assert.Contains("p50 10 ms, p95 50 ms, p99 50 ms, max 50 ms.", table, StringComparison.Ordinal);
+    }
 }
