@@ -223,7 +223,8 @@ write_env_file() {
   local api_key read_api_key
   api_key=$(credential EVENTSHADOW_API_KEY)
   read_api_key=$(credential EVENTSHADOW_READ_API_KEY)
-  local connection="Host=127.0.0.1;Port=5432;Database=eventshadow;Username=eventshadow;Password=$POSTGRES_PASSWORD"
+  # PostgreSQL listens on loopback only, where TLS protects nothing and costs both ends CPU on every statement.
+  local connection="Host=127.0.0.1;Port=5432;Database=eventshadow;Username=eventshadow;Password=$POSTGRES_PASSWORD;SSL Mode=Disable"
   umask 077
   cat >"$ENV_FILE" <<EOF
 POSTGRES_PASSWORD='$POSTGRES_PASSWORD'

@@ -1,5 +1,6 @@
-using Marten;
+using System.Collections.Concurrent;
 using JasperFx;
+using Marten;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -12,9 +13,19 @@ namespace EventShadow.Hosting;
 /// Delivery is at least once, so the same message can arrive again after a crash or a retry. The
 /// <see cref="ProcessedMessage"/> row and the events commit together: a second delivery either finds
 /// the row and skips its work, or fails to insert it and appends nothing.
+/// Appends that wait while another is written are committed together, in one transaction, like the
+/// pool changes of the Negotiator: at hundreds of messages a second, one commit then serves many. When
+/// such a group fails, each of its appends is written again on its own, so that a duplicate or a stale
+/// version fails only its own message.
 /// </remarks>
-public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<NegotiationEventWriter> logger)
+public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<NegotiationEventWriter> logger) : IDisposable
 {
+    /// <summary>Appends committed together at most.</summary>
+    private const int MaxGroup = 100;
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly ConcurrentQueue<PendingAppend> waiting = new();
+
     /// <summary>
     /// Returns whether <paramref name="consumer"/> already handled the message in <paramref name="context"/>.
     /// </summary>
@@ -47,52 +58,136 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
     public async Task<bool> AppendOnceAsync(
         string consumer, ConsumeContext context, Guid negotiationId, long? expectedVersion, params object[] events)
     {
-        // An append without an expected version waits for other appends to the stream rather than
-        // colliding with them; see EventStreamLock.
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(context.CancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
-        if (events.Length > 0 && expectedVersion is null)
-        {
-            await EventStreamLock.LockAsync(store, connection, transaction, [negotiationId], context.CancellationToken);
-        }
-
-        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
-
-        if (context.MessageId is { } messageId)
-        {
-            session.Insert(new ProcessedMessage(ProcessedKey(consumer, messageId), negotiationId, DateTimeOffset.UtcNow));
-        }
-        else
+        if (context.MessageId is null)
         {
             logger.LogWarning(
                 "Message {MessageType} for negotiation {NegotiationId} has no message id, so a redelivery cannot be recognised",
                 context.SupportedMessageTypes.FirstOrDefault(), negotiationId);
         }
 
-        if (events.Length > 0 && expectedVersion is { } version)
-        {
-            session.Events.Append(negotiationId, version + events.Length, events);
-        }
-        else if (events.Length > 0)
-        {
-            session.Events.Append(negotiationId, events);
-        }
+        var append = new PendingAppend(consumer, context.MessageId, negotiationId, expectedVersion, events);
+        waiting.Enqueue(append);
 
+        await gate.WaitAsync(context.CancellationToken);
         try
         {
-            await session.SaveChangesAsync(context.CancellationToken);
-            await transaction.CommitAsync(context.CancellationToken);
-            return true;
+            while (!append.Done.Task.IsCompleted)
+            {
+                await WriteAsync(Take(), context.CancellationToken);
+            }
         }
-        catch (DocumentAlreadyExistsException)
+        finally
         {
-            logger.LogInformation(
-                "{Consumer} already processed message {MessageId} of negotiation {NegotiationId}; ignoring the duplicate",
-                consumer, context.MessageId, negotiationId);
-            return false;
+            gate.Release();
+        }
+
+        return await append.Done.Task;
+    }
+
+    private List<PendingAppend> Take()
+    {
+        var group = new List<PendingAppend>();
+        while (group.Count < MaxGroup && waiting.TryDequeue(out var append))
+        {
+            group.Add(append);
+        }
+
+        return group;
+    }
+
+    private async Task WriteAsync(List<PendingAppend> group, CancellationToken cancellationToken)
+    {
+        if (group.Count > 1)
+        {
+            try
+            {
+                await CommitAsync(group, cancellationToken);
+                foreach (var append in group)
+                {
+                    append.Done.TrySetResult(true);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Nothing of the group was written; each append is tried again on its own below.
+                logger.LogDebug(ex, "A group of {Count} appends failed; writing each on its own", group.Count);
+            }
+        }
+
+        foreach (var append in group)
+        {
+            try
+            {
+                await CommitAsync([append], cancellationToken);
+                append.Done.TrySetResult(true);
+            }
+            catch (DocumentAlreadyExistsException)
+            {
+                logger.LogInformation(
+                    "{Consumer} already processed message {MessageId} of negotiation {NegotiationId}; ignoring the duplicate",
+                    append.Consumer, append.MessageId, append.NegotiationId);
+                append.Done.TrySetResult(false);
+            }
+            catch (Exception ex)
+            {
+                append.Done.TrySetException(ex);
+            }
         }
     }
 
+    /// <summary>Writes every append of <paramref name="group"/> and its processed-message row in one transaction.</summary>
+    private async Task CommitAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // An append without an expected version waits for other appends to the stream rather than
+        // colliding with them; see EventStreamLock.
+        var locked = group.Where(append => append.Events.Count > 0 && append.ExpectedVersion is null).Select(append => append.NegotiationId).ToList();
+        await EventStreamLock.LockAsync(store, connection, transaction, locked, cancellationToken);
+
+        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
+        foreach (var append in group)
+        {
+            Stage(session, append);
+        }
+
+        await session.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static void Stage(IDocumentSession session, PendingAppend append)
+    {
+        if (append.MessageId is { } messageId)
+        {
+            session.Insert(new ProcessedMessage(ProcessedKey(append.Consumer, messageId), append.NegotiationId, DateTimeOffset.UtcNow));
+        }
+
+        if (append.Events.Count == 0)
+        {
+            return;
+        }
+
+        if (append.ExpectedVersion is { } version)
+        {
+            session.Events.Append(append.NegotiationId, version + append.Events.Count, append.Events.ToArray());
+        }
+        else
+        {
+            session.Events.Append(append.NegotiationId, append.Events.ToArray());
+        }
+    }
+
+    public void Dispose() => gate.Dispose();
+
     private static string ProcessedKey(string consumer, Guid messageId) => $"{consumer}:{messageId:N}";
+
+    /// <summary>One consumer's append, waiting to be written.</summary>
+    private sealed record PendingAppend(string Consumer, Guid? MessageId, Guid NegotiationId, long? ExpectedVersion, IReadOnlyList<object> Events)
+    {
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

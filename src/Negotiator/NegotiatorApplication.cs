@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EventShadow.Contracts;
 using EventShadow.Costs.Projections;
 using EventShadow.Hosting;
 using EventShadow.Hosting.Access;
@@ -11,6 +12,7 @@ using EventShadow.Negotiator.Submission;
 using EventShadow.Negotiator.Validation;
 using EventShadow.Negotiator.Views;
 using JasperFx.Events.Projections;
+using MassTransit;
 using Scalar.AspNetCore;
 
 namespace EventShadow.Negotiator;
@@ -45,6 +47,7 @@ public static class NegotiatorApplication
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AllocationRecommender>();
         builder.Services.AddSingleton<FastPathRefresh>();
+        builder.Services.AddSingleton<SubmissionCommits>();
         builder.Services.AddSingleton<NegotiationSubmitter>();
         builder.Services.AddSingleton<ResourcePoolLedger>();
         builder.Services.AddSingleton<NegotiationDecisions>();
@@ -70,7 +73,10 @@ public static class NegotiatorApplication
 
         builder.Services.AddServiceBus(bus =>
         {
-            bus.AddSagaStateMachine<NegotiationStateMachine, NegotiationState>().MartenRepository();
+            bus.AddSagaStateMachine<NegotiationStateMachine, NegotiationState>((context, saga) =>
+                    saga.Message<RequirementsAnalyzed>(message =>
+                        message.UseFilter(new SubmissionCommitFilter(context.GetRequiredService<SubmissionCommits>()))))
+                .MartenRepository();
             bus.AddConsumer<SubmitPartialTaskConsumer>();
         });
 

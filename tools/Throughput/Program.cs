@@ -58,6 +58,15 @@ if (options.Path == BenchmarkPath.Fast)
     firstIndex = (await runner.WarmUpAsync(cancellation.Token)).Count;
 }
 
+if (options.SteadySeconds > 0)
+{
+    // The same schedule as the measured phase, so that the services reach the state it then measures.
+    var steadyOptions = options with { DurationSeconds = options.SteadySeconds, Count = (int)Math.Ceiling(options.Rate * options.SteadySeconds) };
+    var steady = await new LoadRunner(api, outcomes, steadyOptions, runId).RunAsync(firstIndex, cancellation.Token);
+    firstIndex += steady.Results.Count;
+    Console.Error.WriteLine(ThroughputReport.Results(steadyOptions with { Label = "steady" }, steady));
+}
+
 using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
 var sampling = new MemorySampler(options.StateDirectory, TimeSpan.FromSeconds(options.SampleSeconds)).RunAsync(stopSampling.Token);
 var phase = await runner.RunAsync(firstIndex, cancellation.Token);

@@ -25,6 +25,10 @@ public enum BenchmarkPath
 /// <param name="WarmUp">Most negotiations the fast path runs one at a time before it is measured, until one commits without a trial.</param>
 /// <param name="Release">Release each committed allocation, as a finished task would, so that the pool does not fill up.</param>
 /// <param name="SampleSeconds">Interval between samples of each service's resident memory.</param>
+/// <param name="SteadySeconds">
+/// Seconds of load at <paramref name="Rate"/> after the warm-up and before the measured phase, not measured,
+/// so that services that just started have compiled their hot code and filled their connection pools.
+/// </param>
 public sealed record ThroughputOptions(
     Uri Server,
     BenchmarkPath Path,
@@ -37,7 +41,8 @@ public sealed record ThroughputOptions(
     bool Release,
     int SampleSeconds,
     string Label,
-    string StateDirectory)
+    string StateDirectory,
+    int SteadySeconds = 0)
 {
     public const string Usage = """
         usage: Throughput --path fast|full [--rate N] [--count N] [--duration SECONDS] [options] | --help
@@ -50,6 +55,8 @@ public sealed record ThroughputOptions(
           --max-in-flight   most negotiations open at once (default 2000)
           --warm-up         most negotiations run one at a time before the fast path is measured (default 8)
           --no-release      keep committed allocations instead of releasing each one after its commit
+          --steady          seconds of unmeasured load at --rate before the measured phase, so that
+                            services that just started reach their steady state (default 0)
           --sample-seconds  seconds between samples of each service's resident memory (default 5)
           --label           name of the run in the results table (default the path)
           --server          Negotiator base URL (default http://127.0.0.1:5080)
@@ -122,6 +129,7 @@ public sealed record ThroughputOptions(
             "--timeout" => Whole(value, "--timeout", 1, 3_600, seconds => options with { TimeoutSeconds = seconds }, options),
             "--max-in-flight" => Whole(value, "--max-in-flight", 1, 100_000, limit => options with { MaxInFlight = limit }, options),
             "--warm-up" => Whole(value, "--warm-up", 1, 100, count => options with { WarmUp = count }, options),
+            "--steady" => Whole(value, "--steady", 0, 3_600, seconds => options with { SteadySeconds = seconds }, options),
             "--sample-seconds" => Whole(value, "--sample-seconds", 1, 3_600, seconds => options with { SampleSeconds = seconds }, options),
             "--label" => (options with { Label = value }, null),
             "--server" when Uri.TryCreate(value, UriKind.Absolute, out var server) && server.IsLoopback

@@ -23,6 +23,7 @@ namespace EventShadow.Negotiator.Saga;
 public sealed class NegotiationDecisions(
     AllocationRecommender recommender,
     FastPathRefresh refresh,
+    SubmissionCommits submissionCommits,
     IServiceProvider services,
     IOptions<NegotiationOptions> negotiationOptions,
     IOptionsMonitor<ResourcePoolOptions> poolOptions,
@@ -67,8 +68,8 @@ public sealed class NegotiationDecisions(
     /// Commits a negotiation as it is submitted, when its workload's history is trusted and it is not due
     /// for a refresh trial. The submission's events, the commit, the saga's ended state and the pool's
     /// lease are written in one transaction, so the submitter gets the allocation in its response and no
-    /// message has to reach the saga first. Returns the commit, or null when the saga must negotiate:
-    /// history does not allow it, a refresh trial is due, no pool has room, or the id is taken.
+    /// message has to reach the saga first. Returns the commit, for the caller to log, or null when the
+    /// saga must negotiate: history does not allow it, a refresh trial is due, no pool has room, or the id is taken.
     /// </summary>
     /// <param name="submission">The events that open the negotiation's stream, ending with <paramref name="requirements"/>.</param>
     public async Task<AllocationCommitted?> TryCommitAtSubmissionAsync(
@@ -119,9 +120,7 @@ public sealed class NegotiationDecisions(
             return null;
         }
 
-        logger.LogInformation(
-            "Negotiation {NegotiationId} committed {Allocation} in pool {Pool} at submission, without a trial: {Rationale}",
-            state.CorrelationId, proposal.Allocation, lease.Pool, rationale);
+        submissionCommits.Add(state.CorrelationId);
         return commit;
     }
 

@@ -76,6 +76,34 @@ public sealed class CostLedgerRedeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_duplicate_commits_priced_once_each()
+    {
+        // Commits arriving together are priced in shared transactions; a duplicate among them must not
+        // cost the others their pricing, nor be priced twice.
+        var ids = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid()).ToList();
+        var commits = new List<AllocationCommitted>();
+        foreach (var id in ids)
+        {
+            var committed = new AllocationCommitted(id, 1, Allocation, DateTimeOffset.UtcNow);
+            await eventStore.AppendAsync(id, Proposal(id), committed);
+            commits.Add(committed);
+        }
+
+        await Task.WhenAll(commits.Select(PublishCopiesAsync));
+
+        foreach (var id in ids)
+        {
+            await eventStore.WaitForEventAsync<CommittedAllocationPriced>(id, Timeout);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        foreach (var id in ids)
+        {
+            Assert.Single((await eventStore.ReadStreamAsync(id)).OfType<CommittedAllocationPriced>());
+        }
+    }
+
+    [Fact]
     public async Task Duplicate_idle_period_priced_once()
     {
         var shadowId = $"warm-redelivery-{Guid.NewGuid():N}";

@@ -6,6 +6,7 @@ using EventShadow.IntegrationTests.Infrastructure;
 using EventShadow.Negotiator;
 using EventShadow.Negotiator.History;
 using Marten;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -55,6 +56,9 @@ public sealed class FastPathTests : IAsyncLifetime
               args: ["redis-server", "--save", ""]
         """;
 
+    // Messages the saga's queue moved to its skipped queue, as it does with a message nothing consumed.
+    private int skippedRequirements;
+
     private WebApplication negotiator = null!;
     private HttpClient api = null!;
     private TestServices infrastructure = null!;
@@ -64,7 +68,16 @@ public sealed class FastPathTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         infrastructure = await TestServices.CreateAsync();
-        bus = await TestBus.StartAsync(infrastructure.RabbitMq);
+        bus = await TestBus.StartAsync(infrastructure.RabbitMq, rabbit =>
+            rabbit.ReceiveEndpoint("negotiation-state_skipped", endpoint =>
+            {
+                endpoint.ConfigureConsumeTopology = false;
+                endpoint.Handler<RequirementsAnalyzed>(_ =>
+                {
+                    Interlocked.Increment(ref skippedRequirements);
+                    return Task.CompletedTask;
+                });
+            }));
         eventStore = new EventStoreProbe(infrastructure.Schema);
 
         // Every second trusted negotiation of a workload runs a refresh trial, with no wait between them.
@@ -264,6 +277,7 @@ public sealed class FastPathTests : IAsyncLifetime
         await eventStore.WaitForEventAsync<AllocationProposed>(later, Timeout);
         await WaitForViewStatusAsync(id, "Committed");
         Assert.Equal(3, (await eventStore.ReadStreamAsync(id)).Count);
+        Assert.Equal(0, Volatile.Read(ref skippedRequirements));
         Assert.Equal(committedBefore + 256, await CommittedMemoryMiBAsync());
 
         var release = await api.PostAsync($"/negotiation/{id}/release", content: null);

@@ -8,7 +8,8 @@ public class ThroughputToolTests
     public void Options_parse_a_full_command()
     {
         var (options, error) = ThroughputOptions.Parse(
-            ["--path", "full", "--rate", "2.5", "--count", "40", "--duration", "30", "--no-release", "--label", "baseline"], stateDirectory: "/state");
+            ["--path", "full", "--rate", "2.5", "--count", "40", "--duration", "30", "--no-release", "--label", "baseline", "--steady", "60"],
+            stateDirectory: "/state");
 
         Assert.Null(error);
         Assert.NotNull(options);
@@ -19,6 +20,7 @@ public class ThroughputToolTests
         Assert.False(options.Release);
         Assert.Equal("baseline", options.Label);
         Assert.Equal("/state", options.StateDirectory);
+        Assert.Equal(60, options.SteadySeconds);
     }
 
     [Fact]
@@ -29,6 +31,7 @@ public class ThroughputToolTests
         Assert.Equal("fast", options!.Label);
         Assert.True(options.Release);
         Assert.Equal("/var/lib/eventshadow", options.StateDirectory);
+        Assert.Equal(0, options.SteadySeconds);
     }
 
     [Theory]
@@ -40,6 +43,7 @@ public class ThroughputToolTests
     [InlineData(new[] { "--path", "fast", "--server", "http://192.0.2.1:5080" }, "--server must be an absolute loopback URL")]
     [InlineData(new[] { "--path", "fast", "--count" }, "--count needs a value")]
     [InlineData(new[] { "--path", "fast", "--speed", "3" }, "--speed is not an option")]
+    [InlineData(new[] { "--path", "fast", "--steady", "-1" }, "--steady must be a whole number from 0 to 3600, not '-1'")]
     public void Options_reject_invalid_input(string[] args, string expected)
     {
         var (options, error) = ThroughputOptions.Parse(args, stateDirectory: null);
