@@ -144,9 +144,10 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        // An append without an expected version waits for other appends to the stream rather than
-        // colliding with them; see EventStreamLock.
-        var locked = group.Where(append => append.Events.Count > 0 && append.ExpectedVersion is null).Select(append => append.NegotiationId).ToList();
+        // Appends wait for other appends to their streams rather than colliding with them (see
+        // EventStreamLock); one with an expected version then fails cleanly when the stream moved on.
+        // Without the lock, its insert and a locked append's insert of the same version can deadlock.
+        var locked = group.Where(append => append.Events.Count > 0).Select(append => append.NegotiationId).ToList();
         await EventStreamLock.LockAsync(store, connection, transaction, locked, cancellationToken);
 
         await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));

@@ -41,6 +41,9 @@ public sealed class ResourcePoolLedger(
     TimeProvider clock,
     ILogger<ResourcePoolLedger> logger)
 {
+    /// <summary>Transactions a batch of pool changes gets when PostgreSQL ends the earlier ones to break a deadlock.</summary>
+    private const int MaxBatchAttempts = 3;
+
     /// <summary>The result of a change that released a lease.</summary>
     private static readonly object Released = new();
 
@@ -94,6 +97,8 @@ public sealed class ResourcePoolLedger(
                 var available = PoolUsage.Of(pool) - capacity.InUse(now, except: request.NegotiationId);
                 if (!available.Covers(need))
                 {
+                    // A batch decided again after a deadlock reports each pool once.
+                    free.RemoveAll(entry => entry.Pool.Name == pool.Name);
                     free.Add((pool, available));
                     return ([], null);
                 }
@@ -238,39 +243,21 @@ public sealed class ResourcePoolLedger(
     {
         try
         {
-            var streamId = StreamId(pool);
-
-            await using var connection = store.Storage.Database.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-            // Waits for other Negotiators' changes to this pool; the lock ends with the transaction.
-            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+            IReadOnlyList<object?> results;
+            for (var attempt = 1; ; attempt++)
             {
-                command.Parameters.AddWithValue("key", LockKey(store.Options.DatabaseSchemaName, pool));
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
-            var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
-
-            var (events, results, negotiationAppends) = Decide(changes, capacity, clock.GetUtcNow());
-            if (events.Count > 0 || negotiationAppends.Count > 0)
-            {
-                await EventStreamLock.LockAsync(
-                    store, connection, transaction, negotiationAppends.Select(append => append.NegotiationId).ToList(), cancellationToken);
-                Stage(session, streamId, events, negotiationAppends);
-                await session.SaveChangesAsync(cancellationToken);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-
-            // Each negotiation logs its own outcome; these lines repeat it per pool event, so they are for debugging.
-            if (logger.IsEnabled(LogLevel.Debug))
-            {
-                foreach (var @event in events)
+                try
                 {
-                    logger.LogDebug("Pool {Pool}: {PoolEvent}", pool, @event);
+                    results = await CommitBatchAsync(pool, changes, cancellationToken);
+                    break;
+                }
+                catch (Exception ex) when (IsDeadlock(ex) && attempt < MaxBatchAttempts)
+                {
+                    // PostgreSQL ended this transaction to break a deadlock with another writer of a
+                    // negotiation's stream; nothing was written, so the batch is decided again.
+                    logger.LogWarning(
+                        "A change of pool {Pool} for {Changes} negotiations ended in a deadlock; trying it again (attempt {Attempt} of {MaxAttempts})",
+                        pool, changes.Count, attempt + 1, MaxBatchAttempts);
                 }
             }
 
@@ -287,6 +274,55 @@ public sealed class ResourcePoolLedger(
                 change.Done.TrySetException(ex);
             }
         }
+    }
+
+    private static bool IsDeadlock(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected } ||
+        exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected };
+
+    /// <summary>
+    /// Decides <paramref name="changes"/> on the pool's state under the pool's lock and commits their
+    /// events in one transaction. Returns each change's result.
+    /// </summary>
+    private async Task<IReadOnlyList<object?>> CommitBatchAsync(string pool, IReadOnlyList<PoolChange> changes, CancellationToken cancellationToken)
+    {
+        var streamId = StreamId(pool);
+
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Waits for other Negotiators' changes to this pool; the lock ends with the transaction.
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        {
+            command.Parameters.AddWithValue("key", LockKey(store.Options.DatabaseSchemaName, pool));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction, shouldAutoCommit: false));
+        var capacity = await session.LoadAsync<PoolCapacity>(streamId, cancellationToken) ?? new PoolCapacity { Id = streamId, Pool = pool };
+
+        var (events, results, negotiationAppends) = Decide(changes, capacity, clock.GetUtcNow());
+        if (events.Count > 0 || negotiationAppends.Count > 0)
+        {
+            await EventStreamLock.LockAsync(
+                store, connection, transaction, negotiationAppends.Select(append => append.NegotiationId).ToList(), cancellationToken);
+            Stage(session, streamId, events, negotiationAppends);
+            await session.SaveChangesAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+
+        // Each negotiation logs its own outcome; these lines repeat it per pool event, so they are for debugging.
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            foreach (var @event in events)
+            {
+                logger.LogDebug("Pool {Pool}: {PoolEvent}", pool, @event);
+            }
+        }
+
+        return results;
     }
 
     private static void Stage(IDocumentSession session, Guid poolStreamId, List<object> poolEvents, List<NegotiationAppend> negotiationAppends)
@@ -366,7 +402,8 @@ public sealed class ResourcePoolLedger(
         }
     }
 
-    private static long LockKey(string schema, string pool)
+    /// <summary>Returns the key of the PostgreSQL advisory lock that orders the changes of <paramref name="pool"/>.</summary>
+    public static long LockKey(string schema, string pool)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{schema}/resource-pool/{pool}"));
         return BitConverter.ToInt64(hash, 0);

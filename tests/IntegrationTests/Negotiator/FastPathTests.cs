@@ -5,8 +5,10 @@ using EventShadow.IntegrationTests.EndToEnd;
 using EventShadow.IntegrationTests.Infrastructure;
 using EventShadow.Negotiator;
 using EventShadow.Negotiator.History;
+using EventShadow.Negotiator.Pools;
 using Marten;
 using MassTransit;
+using Npgsql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -331,6 +333,43 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.Single(stream.OfType<PartialTaskSubmitted>());
         Assert.Single(stream.OfType<AllocationCommitted>());
         Assert.Equal(committedBefore + 256, await CommittedMemoryMiBAsync());
+    }
+
+    [Fact]
+    public async Task Release_retried_after_deadlock()
+    {
+        var store = negotiator.Services.GetRequiredService<IDocumentStore>();
+        var ledger = negotiator.Services.GetRequiredService<ResourcePoolLedger>();
+        var id = Guid.CreateVersion7();
+        await eventStore.AppendAsync(id, new PartialTaskSubmitted(id, "Pod/cache/redis", "test", "kubernetes", Redis, DateTimeOffset.UtcNow));
+        var lease = await ledger.LeaseCommittedAsync(new LeaseRequest(id, 0, new ResourceAllocation(250, 256), 0), CancellationToken.None);
+        Assert.Equal("default", lease.Pool);
+
+        // Another writer holds the negotiation's stream row and then waits for the pool's lock, which the
+        // release holds while it waits for that row. PostgreSQL ends the release's transaction, the one
+        // that waited longer, and the release must try again once the other writer is done.
+        await using var writer = store.Storage.Database.CreateConnection();
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var lockStream = new NpgsqlCommand(
+            $"SELECT id FROM {store.Options.Events.DatabaseSchemaName}.mt_streams WHERE id = @id FOR UPDATE", writer, transaction))
+        {
+            lockStream.Parameters.AddWithValue("id", id);
+            await lockStream.ExecuteScalarAsync();
+        }
+
+        var release = ledger.ReleaseCommittedAsync(new AllocationReleased(id, "default", "test", DateTimeOffset.UtcNow), CancellationToken.None);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await using (var lockPool = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", writer, transaction))
+        {
+            lockPool.Parameters.AddWithValue("key", ResourcePoolLedger.LockKey(store.Options.DatabaseSchemaName, "default"));
+            await lockPool.ExecuteNonQueryAsync();
+        }
+
+        await transaction.RollbackAsync();
+
+        Assert.True(await release.WaitAsync(Timeout));
+        Assert.Single((await eventStore.ReadStreamAsync(id)).OfType<AllocationReleased>());
     }
 
     private static ValidationMeasurements Measurements(double peakMiB, bool oomKilled) =>
