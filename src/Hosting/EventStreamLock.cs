@@ -41,4 +41,15 @@ public static class EventStreamLock
             // Reading the rows is what takes their locks.
         }
     }
+
+    /// <summary>
+    /// Opens <paramref name="session"/>'s transaction and locks the <c>mt_streams</c> row of
+    /// <paramref name="streamId"/> in it, until the session's next <c>SaveChangesAsync</c> commits.
+    /// </summary>
+    public static async Task LockAsync(IDocumentSession session, Guid streamId, CancellationToken cancellationToken)
+    {
+        await session.BeginTransactionAsync(cancellationToken);
+        var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
+        await session.QueryAsync<int>($"select 1 from {schema}.mt_streams where id = ? for update", cancellationToken, streamId);
+    }
 }

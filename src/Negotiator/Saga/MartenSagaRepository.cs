@@ -1,3 +1,4 @@
+using EventShadow.Hosting;
 using JasperFx;
 using Marten;
 using MassTransit;
@@ -71,7 +72,7 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
         try
         {
             session.Insert(instance);
-            AppendRaisedEvents(instance);
+            await AppendRaisedEventsAsync(instance);
             await session.SaveChangesAsync(CancellationToken);
         }
         catch (DocumentAlreadyExistsException)
@@ -92,25 +93,25 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
             : await factory.CreateSagaConsumeContext(session, messageContext, instance, SagaConsumeContextMode.Load);
     }
 
-    public Task Save(SagaConsumeContext<TSaga> context)
+    public async Task Save(SagaConsumeContext<TSaga> context)
     {
         session.Insert(context.Saga);
-        AppendRaisedEvents(context.Saga);
-        return session.SaveChangesAsync(CancellationToken);
+        await AppendRaisedEventsAsync(context.Saga);
+        await session.SaveChangesAsync(CancellationToken);
     }
 
-    public Task Update(SagaConsumeContext<TSaga> context)
+    public async Task Update(SagaConsumeContext<TSaga> context)
     {
         session.Update(context.Saga);
-        AppendRaisedEvents(context.Saga);
-        return session.SaveChangesAsync(CancellationToken);
+        await AppendRaisedEventsAsync(context.Saga);
+        await session.SaveChangesAsync(CancellationToken);
     }
 
-    public Task Delete(SagaConsumeContext<TSaga> context)
+    public async Task Delete(SagaConsumeContext<TSaga> context)
     {
         session.Delete(context.Saga);
-        AppendRaisedEvents(context.Saga);
-        return session.SaveChangesAsync(CancellationToken);
+        await AppendRaisedEventsAsync(context.Saga);
+        await session.SaveChangesAsync(CancellationToken);
     }
 
     public Task Discard(SagaConsumeContext<TSaga> context)
@@ -126,14 +127,14 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
         return Task.CompletedTask;
     }
 
-    // NOTE: the saga appends without locking the stream's row (Hosting.EventStreamLock), so an append by
-    // another service to the same negotiation at the same moment can still fail one of them and leave a
-    // sequence gap. Locking here would need the session's own transaction opened before SaveChangesAsync.
-    private void AppendRaisedEvents(TSaga saga)
+    // The stream's row is locked first, as every other writer of a negotiation's stream does (see
+    // EventStreamLock): an unlocked append can insert the same version as a locked one and deadlock with it.
+    private async Task AppendRaisedEventsAsync(TSaga saga)
     {
         var events = saga.TakeRaisedEvents();
         if (events.Count > 0)
         {
+            await EventStreamLock.LockAsync(session, saga.CorrelationId, CancellationToken);
             session.Events.Append(saga.CorrelationId, events);
         }
     }
