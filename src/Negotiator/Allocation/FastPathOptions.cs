@@ -11,9 +11,8 @@ public sealed class FastPathOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// Commits a trusted workload's negotiation as it is submitted, in the transaction that stores the
-    /// submission, and returns the allocation in the response; false sends it through the saga, as a
-    /// message over the bus, before it commits.
+    /// Commits a trusted workload's negotiation in the transaction that stores its submission, and
+    /// returns the allocation in the response. False sends it through the saga first, over the bus.
     /// </summary>
     public bool CommitAtSubmission { get; set; } = true;
 

@@ -219,7 +219,7 @@ public static class NegotiationEndpoints
 /// The committed allocation when the negotiation committed as it was submitted, because its workload's
 /// usage history is trusted; null while it negotiates.
 /// </param>
-/// <param name="Pool">The pool that holds <paramref name="Allocation"/>; null while it negotiates.</param>
+/// <param name="Pool">The pool that leases <paramref name="Allocation"/>; null while it negotiates.</param>
 public sealed record SubmittedTask(
     Guid Id, string Task, string Location, EventShadow.Contracts.ResourceAllocation? Allocation = null, string? Pool = null);
 

@@ -107,7 +107,7 @@ public sealed class ResourcePoolLedger(
                 var leased = new CapacityLeased(pool.Name, request.NegotiationId, request.Attempt, request.Allocation, request.Gpus, expiresAt);
                 object[] events = commit ? [leased, new LeaseCommitted(pool.Name, request.NegotiationId, request.Attempt, null)] : [leased];
                 return (events, new LeaseOutcome(pool.Name, expiresAt, null));
-            }, cancellationToken, negotiationEvents is null ? null : outcome => outcome is null || repeated ? null : negotiationEvents(outcome));
+            }, cancellationToken, negotiationEvents is null ? null : outcome => NewLeaseEvents(outcome, repeated, negotiationEvents));
 
             if (outcome is not null)
             {
@@ -140,6 +140,21 @@ public sealed class ResourcePoolLedger(
                 ? ([new LeaseReleased(pool, negotiationId, reason)], null)
                 : ([], null),
             cancellationToken);
+
+    /// <summary>
+    /// Returns the events to write with a lease that <paramref name="outcome"/> granted, or null when no
+    /// pool granted it or the request repeated a lease already held, which writes nothing.
+    /// </summary>
+    private static NegotiationAppend? NewLeaseEvents(
+        LeaseOutcome? outcome, bool repeated, Func<LeaseOutcome, NegotiationAppend> negotiationEvents)
+    {
+        if (outcome is null || repeated)
+        {
+            return null;
+        }
+
+        return negotiationEvents(outcome);
+    }
 
     /// <summary>
     /// Returns a committed negotiation's capacity to its pool and appends <paramref name="released"/> to the

@@ -260,7 +260,7 @@ public sealed class FastPathTests : IAsyncLifetime
 
         var task = await SubmitAsync(RedisPod);
 
-        // The response carries the allocation, and the stream holds it: no message had to reach the saga.
+        // The response carries the allocation, and the stream contains it: no message had to reach the saga.
         Assert.Equal(256, task.GetProperty("allocation").GetProperty("memoryMiB").GetInt32());
         Assert.Equal(250, task.GetProperty("allocation").GetProperty("cpuMillicores").GetInt32());
         Assert.Equal("default", task.GetProperty("pool").GetString());
@@ -288,7 +288,7 @@ public sealed class FastPathTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Refresh_trial_due_at_submission_runs_in_the_saga()
+    public async Task Submitted_refresh_trial_runs_in_saga()
     {
         for (var run = 0; run < 3; run++)
         {
@@ -300,8 +300,8 @@ public sealed class FastPathTests : IAsyncLifetime
         var first = await SubmitAsync(RedisPod);
         Assert.Equal(JsonValueKind.Object, first.GetProperty("allocation").ValueKind);
 
-        // The submission counted the second trusted negotiation as its refresh trial; the saga must run
-        // that trial instead of counting the negotiation again and committing it.
+        // The submission counted the second trusted negotiation as its refresh trial. The saga must run
+        // that trial, not count the negotiation again and commit it.
         var second = await SubmitAsync(RedisPod);
         Assert.Equal(JsonValueKind.Null, second.GetProperty("allocation").ValueKind);
         var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(second.GetProperty("id").GetGuid(), Timeout);
