@@ -64,8 +64,11 @@ public sealed record NegotiationView(
     DateTimeOffset? ReleasedAt = null,
     bool CommittedWithoutTrial = false);
 
-/// <summary>One negotiation started by <c>POST /negotiate</c>.</summary>
-public sealed record SubmittedNegotiation(string Id, string? Task, string? Location);
+/// <summary>
+/// One negotiation started by <c>POST /negotiate</c>; <see cref="Allocation"/> and <see cref="Pool"/> are set
+/// when it committed at submission from the workload's trusted history.
+/// </summary>
+public sealed record SubmittedNegotiation(string Id, string? Task, string? Location, Allocation? Allocation = null, string? Pool = null);
 
 /// <summary>Body of the <c>202 Accepted</c> response to <c>POST /negotiate</c>.</summary>
 public sealed record SubmitResponse(string Id, string? Location, IReadOnlyList<SubmittedNegotiation>? Negotiations);

@@ -211,7 +211,10 @@ public sealed class SubmitCommand(CliHost host) : AsyncCommand<SubmitSettings>
         info.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{file.Source}: [green]accepted[/], {negotiations.Count} {noun}");
         foreach (var negotiation in negotiations)
         {
-            info.WriteLine($"  {negotiation.Id}  {negotiation.Task ?? "-"}");
+            var committed = negotiation.Allocation is { } allocation
+                ? $"  committed {Formats.Allocation(allocation)} in pool {negotiation.Pool} from history, without a trial"
+                : "";
+            info.WriteLine($"  {negotiation.Id}  {negotiation.Task ?? "-"}{committed}");
         }
 
         return new Submission(file, result, null);

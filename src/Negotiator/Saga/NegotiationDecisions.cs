@@ -56,6 +56,13 @@ public sealed class NegotiationDecisions(
                 state.CorrelationId, state.WorkloadKey, refreshReason);
             proposal = proposal with { Rationale = $"{proposal.Rationale} This is a {refreshReason}." };
         }
+        else if (fastPath.ValidatedRuns > 0)
+        {
+            // The workload has history of its own, so its submitter may well expect a commit without a trial.
+            logger.LogInformation("Negotiation {NegotiationId} runs a shadow trial of workload {WorkloadKey}: {FastPathReason}",
+                state.CorrelationId, state.WorkloadKey, fastPath.Reason);
+            proposal = proposal with { Rationale = $"{proposal.Rationale} Not committed from history: {fastPath.Reason}." };
+        }
         else
         {
             logger.LogDebug("Negotiation {NegotiationId} runs a shadow trial: {FastPathReason}", state.CorrelationId, fastPath.Reason);
@@ -123,12 +130,6 @@ public sealed class NegotiationDecisions(
         submissionCommits.Add(state.CorrelationId);
         return commit;
     }
-
-    /// <summary>
-    /// Forgets what was decided at the submission of <paramref name="negotiationId"/>, whose stream could not
-    /// be opened because the id was taken.
-    /// </summary>
-    public void ForgetSubmission(Guid negotiationId) => refresh.TakeRemembered(negotiationId);
 
     /// <summary>
     /// Fills a new negotiation's state from its requirements and decides, from the workload's usage

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,6 +33,9 @@ public sealed class NegotiationSubmitter(
 {
     public const int MaxSourceNameLength = 256;
 
+    /// <summary>Submissions with a sender's id in progress, by that id; each ends when its task completes.</summary>
+    private readonly ConcurrentDictionary<Guid, Task> submitting = new();
+
     /// <summary>
     /// Returns why <paramref name="sourceName"/> cannot name a definition's source, or null when it can:
     /// it is echoed in errors, logs and terminals, so it must be short and printable.
@@ -61,6 +65,37 @@ public sealed class NegotiationSubmitter(
         string definition, string sourceName, string? mediaType, Guid? firstId, CancellationToken cancellationToken)
     {
         var tasks = Read(definition, sourceName, mediaType);
+        if (firstId is not { } senderId)
+        {
+            return await StartAsync(tasks, sourceName, firstId, cancellationToken);
+        }
+
+        // Copies of one message that arrive together are submitted one after the other, so that each
+        // later copy finds the stream taken instead of counting towards a refresh trial or racing the
+        // first in the pool's transaction.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (!submitting.TryAdd(senderId, done.Task))
+        {
+            if (submitting.TryGetValue(senderId, out var earlier))
+            {
+                await earlier.WaitAsync(cancellationToken);
+            }
+        }
+
+        try
+        {
+            return await StartAsync(tasks, sourceName, firstId, cancellationToken);
+        }
+        finally
+        {
+            submitting.TryRemove(senderId, out _);
+            done.SetResult();
+        }
+    }
+
+    private async Task<IReadOnlyList<SubmittedNegotiation>> StartAsync(
+        IReadOnlyList<PartialTask> tasks, string sourceName, Guid? firstId, CancellationToken cancellationToken)
+    {
         var submittedAt = clock.GetUtcNow();
         var firstTaskId = firstId ?? Guid.CreateVersion7(submittedAt);
         if (tasks.Count == 1 && negotiationOptions.Value.FastPath.CommitAtSubmission &&
@@ -89,11 +124,6 @@ public sealed class NegotiationSubmitter(
         }
         catch (Marten.Exceptions.ExistingStreamIdCollisionException ex)
         {
-            foreach (var negotiation in started)
-            {
-                decisions.ForgetSubmission(negotiation.Id);
-            }
-
             throw new DuplicateSubmissionException(firstId ?? Guid.Empty, ex);
         }
 

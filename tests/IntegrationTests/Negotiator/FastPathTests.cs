@@ -238,12 +238,14 @@ public sealed class FastPathTests : IAsyncLifetime
             Guid.NewGuid());
         await WaitForSamplesAsync(Redis, 4);
 
-        // History shows the kill, so the next negotiation is tried instead of committed from the old runs.
+        // History shows the kill, so the next negotiation is tried instead of committed from the old runs,
+        // and its rationale says why.
         var next = Guid.CreateVersion7();
         await StartNegotiationAsync(next, Redis);
         var nextProposed = await eventStore.WaitForEventAsync<AllocationProposed>(next, Timeout);
         Assert.Equal(1, nextProposed.Attempt);
         Assert.DoesNotContain("refresh trial", nextProposed.Rationale, StringComparison.Ordinal);
+        Assert.Contains("Not committed from history: a trial among the latest 3 of this workload failed", nextProposed.Rationale, StringComparison.Ordinal);
         Assert.Empty((await eventStore.ReadStreamAsync(next)).OfType<AllocationCommitted>());
     }
 
@@ -333,6 +335,29 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.Single(stream.OfType<PartialTaskSubmitted>());
         Assert.Single(stream.OfType<AllocationCommitted>());
         Assert.Equal(committedBefore + 256, await CommittedMemoryMiBAsync());
+    }
+
+    [Fact]
+    public async Task Repeated_messages_count_once_for_refresh()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+
+        // Ten copies of one message are one negotiation: they must count once towards the refresh
+        // trial, and none of them may use it up without running it.
+        var id = Guid.CreateVersion7();
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => bus.PublishAsync(new SubmitPartialTask(id, RedisPod, "cache.yaml"), Guid.NewGuid())));
+        Assert.True((await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout)).WithoutTrial);
+
+        var second = await SubmitAsync(RedisPod);
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("allocation").ValueKind);
+        var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(second.GetProperty("id").GetGuid(), Timeout);
+        Assert.Contains("refresh trial", proposed.Rationale, StringComparison.Ordinal);
+        Assert.Single((await eventStore.ReadStreamAsync(id)).OfType<PartialTaskSubmitted>());
     }
 
     [Fact]

@@ -61,6 +61,14 @@ internal sealed class FakeNegotiator : HttpMessageHandler
         return this;
     }
 
+    /// <summary>Accepts <paramref name="source"/> with one negotiation that committed at submission.</summary>
+    public FakeNegotiator AcceptCommitted(string source, string id, string task, string allocationJson, string pool)
+    {
+        var item = $$"""{"id":"{{id}}","task":"{{task}}","location":"/negotiation/{{id}}","allocation":{{allocationJson}},"pool":"{{pool}}"}""";
+        submissions[source] = (HttpStatusCode.Accepted, $$"""{"id":"{{id}}","location":"/negotiation/{{id}}","negotiations":[{{item}}]}""");
+        return this;
+    }
+
     public FakeNegotiator Reject(string source, string problemJson)
     {
         submissions[source] = (HttpStatusCode.BadRequest, problemJson);

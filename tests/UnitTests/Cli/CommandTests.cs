@@ -33,6 +33,20 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Submit_prints_commit_at_submission()
+    {
+        Write("redis.yaml");
+        var server = new FakeNegotiator().AcceptCommitted("redis.yaml", "n-1", "Deployment/redis/redis", Committed, "default");
+        var cli = new CliRun(server);
+
+        await cli.RunAsync("submit", folder, "--server", CliRun.Server);
+
+        Assert.Contains(
+            "n-1  Deployment/redis/redis  committed 250m/512 MiB in pool default from history, without a trial",
+            cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rejection_names_source_once()
     {
         Write("huge.yaml");
