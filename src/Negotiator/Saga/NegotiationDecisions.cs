@@ -78,9 +78,9 @@ public sealed class NegotiationDecisions(
     /// message has to reach the saga first. Returns the commit, for the caller to log, or null when the
     /// saga must negotiate: history does not allow it, a refresh trial is due, no pool has room, or the id is taken.
     /// </summary>
-    /// <param name="submission">The events that open the negotiation's stream, ending with <paramref name="requirements"/>.</param>
+    /// <param name="submitted">The event that opens the negotiation's stream, before <paramref name="requirements"/>.</param>
     public async Task<AllocationCommitted?> TryCommitAtSubmissionAsync(
-        IReadOnlyList<object> submission, RequirementsAnalyzed requirements, CancellationToken cancellationToken)
+        PartialTaskSubmitted submitted, RequirementsAnalyzed requirements, CancellationToken cancellationToken)
     {
         var state = new NegotiationState { CorrelationId = requirements.NegotiationId };
         var (_, proposal, fastPath) = await StartAsync(state, requirements, cancellationToken);
@@ -108,7 +108,7 @@ public sealed class NegotiationDecisions(
                     state.CurrentState = nameof(NegotiationStateMachine.Committed);
                     commit = new AllocationCommitted(
                         state.CorrelationId, 0, proposal.Allocation, state.EndedAt!.Value, rationale, granted.Pool!, state.Gpus, WithoutTrial: true);
-                    return new NegotiationAppend(state.CorrelationId, [.. submission, commit], StartsStream: true, Document: state);
+                    return new NegotiationAppend(state.CorrelationId, [submitted, requirements, commit], StartsStream: true, Document: state);
                 },
                 cancellationToken);
         }

@@ -97,25 +97,29 @@ public sealed class NegotiationSubmitter(
         IReadOnlyList<PartialTask> tasks, string sourceName, Guid? firstId, CancellationToken cancellationToken)
     {
         var submittedAt = clock.GetUtcNow();
-        var firstTaskId = firstId ?? Guid.CreateVersion7(submittedAt);
-        if (tasks.Count == 1 && negotiationOptions.Value.FastPath.CommitAtSubmission &&
-            await TryCommitAtSubmissionAsync(tasks[0], sourceName, firstTaskId, checkTaken: firstId is not null, submittedAt, cancellationToken) is { } committed)
+        var openings = new List<StreamOpening>(tasks.Count);
+        for (var index = 0; index < tasks.Count; index++)
+        {
+            var task = tasks[index];
+            var id = firstId is { } first ? DeriveId(first, index) : Guid.CreateVersion7(submittedAt);
+            var analysis = RequirementAnalyzer.Analyze(task);
+            openings.Add(new StreamOpening(
+                new PartialTaskSubmitted(id, task.Name, sourceName, task.Format, task.Container, submittedAt),
+                new RequirementsAnalyzed(id, task.Name, analysis.Profile, task.Container, analysis.Hints)));
+        }
+
+        if (openings.Count == 1 && negotiationOptions.Value.FastPath.CommitAtSubmission &&
+            await TryCommitAtSubmissionAsync(openings[0], checkTaken: firstId is not null, cancellationToken) is { } committed)
         {
             return [committed];
         }
 
         await using var session = store.LightweightSession();
-        var started = new List<SubmittedNegotiation>(tasks.Count);
-        for (var index = 0; index < tasks.Count; index++)
+        var started = new List<SubmittedNegotiation>(openings.Count);
+        foreach (var (submitted, analyzed) in openings)
         {
-            var task = tasks[index];
-            var id = index == 0 ? firstTaskId : firstId is { } first ? DeriveId(first, index) : Guid.CreateVersion7(submittedAt);
-            var analysis = RequirementAnalyzer.Analyze(task);
-
-            session.Events.StartStream(id,
-                new PartialTaskSubmitted(id, task.Name, sourceName, task.Format, task.Container, submittedAt),
-                new RequirementsAnalyzed(id, task.Name, analysis.Profile, task.Container, analysis.Hints));
-            started.Add(new SubmittedNegotiation(id, task.Name));
+            session.Events.StartStream(submitted.NegotiationId, submitted, analyzed);
+            started.Add(new SubmittedNegotiation(submitted.NegotiationId, submitted.TaskName));
         }
 
         try
@@ -168,32 +172,33 @@ public sealed class NegotiationSubmitter(
     // pools, and one transaction per pool could store some of them and not others. Committing them at
     // submission would need the pool changes of all of them in one transaction.
     private async Task<SubmittedNegotiation?> TryCommitAtSubmissionAsync(
-        PartialTask task, string sourceName, Guid id, bool checkTaken, DateTimeOffset submittedAt, CancellationToken cancellationToken)
+        StreamOpening opening, bool checkTaken, CancellationToken cancellationToken)
     {
+        var (submitted, analyzed) = opening;
         if (checkTaken)
         {
-            // A repeated submission must be reported as one, not leased again; the saga's path does that.
+            // A repeated submission must be reported as one, not leased again. The saga's path does that.
             await using var query = store.QuerySession();
-            if (await query.Events.FetchStreamStateAsync(id, cancellationToken) is not null)
+            if (await query.Events.FetchStreamStateAsync(submitted.NegotiationId, cancellationToken) is not null)
             {
                 return null;
             }
         }
 
-        var analysis = RequirementAnalyzer.Analyze(task);
-        var analyzed = new RequirementsAnalyzed(id, task.Name, analysis.Profile, task.Container, analysis.Hints);
-        var submitted = new PartialTaskSubmitted(id, task.Name, sourceName, task.Format, task.Container, submittedAt);
-        if (await decisions.TryCommitAtSubmissionAsync([submitted, analyzed], analyzed, cancellationToken) is not { } commit)
+        if (await decisions.TryCommitAtSubmissionAsync(submitted, analyzed, cancellationToken) is not { } commit)
         {
             return null;
         }
 
-        // One line instead of the usual two (started, then committed): at hundreds a second, logging is a visible share of the CPU.
+        // One line instead of the usual two (started, then committed), because at hundreds a second logging is a visible share of the CPU.
         logger.LogInformation(
             "Negotiation {NegotiationId} for task {Task} from {Source} committed {Allocation} in pool {Pool} at submission, without a trial: {Rationale}",
-            id, task.Name, sourceName, commit.Allocation, commit.Pool, commit.Rationale);
-        return new SubmittedNegotiation(id, task.Name, commit);
+            submitted.NegotiationId, submitted.TaskName, submitted.SourceName, commit.Allocation, commit.Pool, commit.Rationale);
+        return new SubmittedNegotiation(submitted.NegotiationId, submitted.TaskName, commit);
     }
+
+    /// <summary>The two events that open one task's negotiation stream.</summary>
+    private sealed record StreamOpening(PartialTaskSubmitted Submitted, RequirementsAnalyzed Analyzed);
 
     // Bidirectional overrides and other invisible format characters can disguise text in a terminal.
     private static bool IsFormatCharacter(char character) =>

@@ -25,17 +25,6 @@ public sealed class ApiAccessTests : IAsyncLifetime
 {
     private const int RequestsPerMinute = 30;
 
-    private const string Redis = """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: cache
-        spec:
-          containers:
-            - name: redis
-              image: redis:7
-        """;
-
     private TestServices infrastructure = null!;
     private WebApplication negotiator = null!;
     private string address = null!;
@@ -147,7 +136,7 @@ public sealed class ApiAccessTests : IAsyncLifetime
     {
         using var client = TestServices.CreateApiClient(address, key: TestServices.ReadOnlyApiKey);
 
-        using var response = await client.PostAsync("/negotiate", new StringContent(Redis, Encoding.UTF8, "application/yaml"));
+        using var response = await client.PostAsync("/negotiate", new StringContent(TestManifests.RedisPod, Encoding.UTF8, "application/yaml"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -238,7 +227,7 @@ public sealed class ApiAccessTests : IAsyncLifetime
     public async Task Event_stream_resumes_after_last_event_id()
     {
         using var client = TestServices.CreateApiClient(address);
-        using var submitted = await client.PostAsync("/negotiate?source=cache.yaml", new StringContent(Redis, Encoding.UTF8, "application/yaml"));
+        using var submitted = await client.PostAsync("/negotiate?source=cache.yaml", new StringContent(TestManifests.RedisPod, Encoding.UTF8, "application/yaml"));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var id = (await ReadJsonAsync(submitted)).GetProperty("id").GetGuid();
 

@@ -34,18 +34,7 @@ public sealed class FastPathTests : IAsyncLifetime
     private static readonly ContainerSpec OtherRedis =
         new("redis", "redis:7", null, ["redis-server", "--save", ""], new Dictionary<string, string>(), ResourceBounds.None, ResourceBounds.None);
 
-    // The workloads of Redis and OtherRedis, as manifests.
-    private const string RedisPod = """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: cache
-        spec:
-          containers:
-            - name: redis
-              image: redis:7
-        """;
-
+    // The workload of OtherRedis as a manifest; TestManifests.RedisPod is that of Redis.
     private const string OtherRedisPod = """
         apiVersion: v1
         kind: Pod
@@ -104,12 +93,7 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Trusted_history_commits_without_trial()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
 
         var id = Guid.CreateVersion7();
         await StartNegotiationAsync(id, Redis);
@@ -139,12 +123,7 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Clamped_limit_commits_from_trusted_history()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
 
         // The same workload with a memory limit above Negotiation:MaxMemoryMiB (8192 MiB): the limit is
         // an upper bound, so 8192 MiB honours it, and the history that passed with far less trusts it.
@@ -164,12 +143,7 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Workload_without_history_runs_trial()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
 
         // Same image and profile, other arguments: another workload, which has no history of its own.
         var id = Guid.CreateVersion7();
@@ -183,12 +157,7 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Refresh_trial_records_usage()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
 
         var first = Guid.CreateVersion7();
         await StartNegotiationAsync(first, Redis);
@@ -218,12 +187,7 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Refresh_trial_ends_trust_after_drift()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
 
         var first = Guid.CreateVersion7();
         await StartNegotiationAsync(first, Redis);
@@ -239,7 +203,7 @@ public sealed class FastPathTests : IAsyncLifetime
         await WaitForSamplesAsync(Redis, 4);
 
         // History shows the kill, so the next negotiation is tried instead of committed from the old runs,
-        // and its rationale says why.
+        // and its rationale gives the reason.
         var next = Guid.CreateVersion7();
         await StartNegotiationAsync(next, Redis);
         var nextProposed = await eventStore.WaitForEventAsync<AllocationProposed>(next, Timeout);
@@ -252,15 +216,10 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Trusted_submission_commits_in_its_response()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
         var committedBefore = await CommittedMemoryMiBAsync();
 
-        var task = await SubmitAsync(RedisPod);
+        var task = await SubmitAsync(TestManifests.RedisPod);
 
         // The response carries the allocation, and the stream contains it: no message had to reach the saga.
         Assert.Equal(256, task.GetProperty("allocation").GetProperty("memoryMiB").GetInt32());
@@ -292,19 +251,14 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Submitted_refresh_trial_runs_in_saga()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
+        await BuildTrustAsync();
 
-        await WaitForValidatedRunsAsync(Redis, 3);
-
-        var first = await SubmitAsync(RedisPod);
+        var first = await SubmitAsync(TestManifests.RedisPod);
         Assert.Equal(JsonValueKind.Object, first.GetProperty("allocation").ValueKind);
 
         // The submission counted the second trusted negotiation as its refresh trial. The saga must run
         // that trial, not count the negotiation again and commit it.
-        var second = await SubmitAsync(RedisPod);
+        var second = await SubmitAsync(TestManifests.RedisPod);
         Assert.Equal(JsonValueKind.Null, second.GetProperty("allocation").ValueKind);
         var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(second.GetProperty("id").GetGuid(), Timeout);
         Assert.Equal(1, proposed.Attempt);
@@ -314,17 +268,12 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Repeated_trusted_submission_commits_once()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
         var committedBefore = await CommittedMemoryMiBAsync();
 
         var id = Guid.CreateVersion7();
-        await bus.PublishAsync(new SubmitPartialTask(id, RedisPod, "cache.yaml"), Guid.NewGuid());
-        await bus.PublishAsync(new SubmitPartialTask(id, RedisPod, "cache.yaml"), Guid.NewGuid());
+        await bus.PublishAsync(new SubmitPartialTask(id, TestManifests.RedisPod, "cache.yaml"), Guid.NewGuid());
+        await bus.PublishAsync(new SubmitPartialTask(id, TestManifests.RedisPod, "cache.yaml"), Guid.NewGuid());
         Assert.True((await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout)).WithoutTrial);
 
         // The repeat is recognised by its id, consumed after the first or at the same time.
@@ -340,20 +289,15 @@ public sealed class FastPathTests : IAsyncLifetime
     [Fact]
     public async Task Repeated_messages_count_once_for_refresh()
     {
-        for (var run = 0; run < 3; run++)
-        {
-            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
-        }
-
-        await WaitForValidatedRunsAsync(Redis, 3);
+        await BuildTrustAsync();
 
         // Ten copies of one message are one negotiation: they must count once towards the refresh
         // trial, and none of them may use it up without running it.
         var id = Guid.CreateVersion7();
-        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => bus.PublishAsync(new SubmitPartialTask(id, RedisPod, "cache.yaml"), Guid.NewGuid())));
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => bus.PublishAsync(new SubmitPartialTask(id, TestManifests.RedisPod, "cache.yaml"), Guid.NewGuid())));
         Assert.True((await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout)).WithoutTrial);
 
-        var second = await SubmitAsync(RedisPod);
+        var second = await SubmitAsync(TestManifests.RedisPod);
         Assert.Equal(JsonValueKind.Null, second.GetProperty("allocation").ValueKind);
         var proposed = await eventStore.WaitForEventAsync<AllocationProposed>(second.GetProperty("id").GetGuid(), Timeout);
         Assert.Contains("refresh trial", proposed.Rationale, StringComparison.Ordinal);
@@ -399,6 +343,17 @@ public sealed class FastPathTests : IAsyncLifetime
 
     private static ValidationMeasurements Measurements(double peakMiB, bool oomKilled) =>
         new(true, !oomKilled, oomKilled, oomKilled ? 1 : 0, peakMiB, null, 0.2, 0, 10, 3);
+
+    /// <summary>Runs three passing trials of <see cref="Redis"/>, which makes its history trusted, and waits until history shows them.</summary>
+    private async Task BuildTrustAsync()
+    {
+        for (var run = 0; run < 3; run++)
+        {
+            await NegotiateWithTrialAsync(Redis, peakMiB: 12.5);
+        }
+
+        await WaitForValidatedRunsAsync(Redis, 3);
+    }
 
     /// <summary>Runs one negotiation through a passing trial, as the PoolManager and Validator would report it.</summary>
     private async Task NegotiateWithTrialAsync(ContainerSpec container, double peakMiB)

@@ -13,17 +13,6 @@ public sealed class SubmitPartialTaskTests : IAsyncLifetime
 {
     private const string ErrorQueue = "submit-partial-task_error";
 
-    private const string Redis = """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: cache
-        spec:
-          containers:
-            - name: redis
-              image: redis:7
-        """;
-
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private TestServices infrastructure = null!;
@@ -54,7 +43,7 @@ public sealed class SubmitPartialTaskTests : IAsyncLifetime
     public async Task Repeated_submission_starts_one_negotiation()
     {
         var id = Guid.NewGuid();
-        var command = new SubmitPartialTask(id, Redis, "cache.yaml");
+        var command = new SubmitPartialTask(id, TestManifests.RedisPod, "cache.yaml");
 
         for (var copy = 0; copy < 3; copy++)
         {
@@ -86,7 +75,7 @@ public sealed class SubmitPartialTaskTests : IAsyncLifetime
     public async Task Oversized_definition_goes_to_error_queue()
     {
         var id = Guid.NewGuid();
-        var oversized = Redis + "\n# " + new string('x', 5000) + "\n";
+        var oversized = TestManifests.RedisPod + "\n# " + new string('x', 5000) + "\n";
 
         await bus.PublishAsync(new SubmitPartialTask(id, oversized, "large.yaml"), Guid.NewGuid());
 
@@ -100,7 +89,7 @@ public sealed class SubmitPartialTaskTests : IAsyncLifetime
     {
         var id = Guid.NewGuid();
 
-        await bus.PublishAsync(new SubmitPartialTask(id, Redis, "evil\u001b[31m\nname"), Guid.NewGuid());
+        await bus.PublishAsync(new SubmitPartialTask(id, TestManifests.RedisPod, "evil\u001b[31m\nname"), Guid.NewGuid());
 
         await WaitForErrorQueueAsync(expected: 1);
         await using var session = eventStore.Store.QuerySession();

@@ -22,17 +22,6 @@ public sealed class ErrorQueueTests : IAsyncLifetime
 {
     private const string Endpoint = "submit-partial-task";
 
-    private const string Redis = """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: cache
-        spec:
-          containers:
-            - name: redis
-              image: redis:7
-        """;
-
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private TestServices infrastructure = null!;
@@ -56,7 +45,7 @@ public sealed class ErrorQueueTests : IAsyncLifetime
     public async Task Failed_message_listed_then_replayed()
     {
         var id = Guid.NewGuid();
-        var oversized = Redis + "\n# " + new string('x', 5000) + "\n";
+        var oversized = TestManifests.RedisPod + "\n# " + new string('x', 5000) + "\n";
         using var api = await StartNegotiatorAsync(maxDefinitionBytes: 4096);
         await using (var bus = await TestBus.StartAsync(infrastructure.RabbitMq))
         {
@@ -89,7 +78,7 @@ public sealed class ErrorQueueTests : IAsyncLifetime
     [Fact]
     public async Task Failing_message_replayed_once_per_call()
     {
-        var oversized = Redis + "\n# " + new string('x', 5000) + "\n";
+        var oversized = TestManifests.RedisPod + "\n# " + new string('x', 5000) + "\n";
         using var api = await StartNegotiatorAsync(maxDefinitionBytes: 4096);
         await using (var bus = await TestBus.StartAsync(infrastructure.RabbitMq))
         {
