@@ -84,7 +84,7 @@ public static class EventStoreSetup
     /// </remarks>
     public static string WithStatementReuse(string connectionString)
     {
-        // Npgsql's own builder reports every keyword it supports as present; a plain one lists the keys the string sets.
+        // Npgsql's own builder reports every keyword it supports as present, so a plain one lists the keys the string sets.
         var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare"))

@@ -111,7 +111,7 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // Nothing of the group was written; each append is tried again on its own below.
+                // Nothing of the group was written, so each append is tried again on its own below.
                 logger.LogDebug(ex, "A group of {Count} appends failed; writing each on its own", group.Count);
             }
         }
@@ -144,9 +144,9 @@ public sealed class NegotiationEventWriter(IDocumentStore store, ILogger<Negotia
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        // Appends wait for other appends to their streams rather than colliding with them (see
-        // EventStreamLock); one with an expected version then fails cleanly when the stream moved on.
-        // Without the lock, its insert and a locked append's insert of the same version can deadlock.
+        // Appends wait for other appends to their streams rather than colliding with them (see EventStreamLock).
+        // An append with an expected version then fails cleanly when the stream moved on. Without the lock,
+        // its insert and a locked append's insert of the same version can deadlock.
         var locked = group.Where(append => append.Events.Count > 0).Select(append => append.NegotiationId).ToList();
         await EventStreamLock.LockAsync(store, connection, transaction, locked, cancellationToken);
 

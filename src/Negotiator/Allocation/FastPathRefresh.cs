@@ -61,7 +61,7 @@ public sealed class FastPathRefresh(TimeProvider clock)
     {
         lock (sync)
         {
-            // A negotiation whose saga never asks (its submission failed) would otherwise stay here for good.
+            // A negotiation whose saga never takes its result (its submission failed) would otherwise stay here for good.
             if (remembered.Count >= MaxRemembered)
             {
                 remembered.Clear();

@@ -269,7 +269,7 @@ public sealed class ResourcePoolLedger(
                 catch (Exception ex) when (IsDeadlock(ex) && attempt < MaxBatchAttempts)
                 {
                     // PostgreSQL ended this transaction to break a deadlock with another writer of a
-                    // negotiation's stream; nothing was written, so the batch is decided again.
+                    // negotiation's stream. Nothing was written, so the batch is decided again.
                     logger.LogWarning(
                         "A change of pool {Pool} for {Changes} negotiations ended in a deadlock; trying it again (attempt {Attempt} of {MaxAttempts})",
                         pool, changes.Count, attempt + 1, MaxBatchAttempts);

@@ -5,8 +5,8 @@ namespace EventShadow.Negotiator.Saga;
 
 /// <summary>
 /// Drives one negotiation: propose, wait for the shadow trial, then commit, renegotiate or fail. A
-/// workload whose usage history is trusted commits at once, without a trial; usually as it is
-/// submitted (<c>NegotiationSubmitter</c>), which stores this saga's state already committed.
+/// workload whose usage history is trusted commits at once, without a trial. Usually that happens as
+/// it is submitted (<c>NegotiationSubmitter</c>), which stores this saga's state already committed.
 /// </summary>
 /// <remarks>
 /// Decisions are raised as events on the saga state and appended to the negotiation's stream with

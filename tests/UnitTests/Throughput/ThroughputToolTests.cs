@@ -147,7 +147,7 @@ public class ThroughputToolTests
     }
 
     [Fact]
-    public void Report_counts_commits_in_the_response_at_the_response()
+    public void Report_times_response_commits_at_response()
     {
         var options = ThroughputOptions.Parse(["--path", "fast", "--rate", "100"], stateDirectory: null).Options!;
         NegotiationResult[] results =
