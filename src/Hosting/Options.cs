@@ -52,8 +52,8 @@ public sealed class EventStoreOptions
 
     /// <summary>How often the async daemon looks for new events when the store is quiet, in milliseconds.</summary>
     /// <remarks>
-    /// Bounds a relay hop whose wake-up was missed: with <see cref="WakeOnAppend"/>, about one negotiation in
-    /// 20 still waited for a poll at 5 a second. 50 ms costs about 4 % of one core more than 200 ms when idle.
+    /// A relay hop waits up to this long, and half as long while events keep coming. 50 ms costs about
+    /// 4 % of one core more than 200 ms when idle.
     /// </remarks>
     [Range(10, 60_000)]
     public int PollingMilliseconds { get; set; } = 50;
@@ -62,7 +62,13 @@ public sealed class EventStoreOptions
     /// Wake the async daemon with PostgreSQL LISTEN/NOTIFY when events are appended, instead of waiting
     /// for the next poll; polling stays as the fallback.
     /// </summary>
-    public bool WakeOnAppend { get; set; } = true;
+    /// <remarks>
+    /// Off by default. It shortens a relay hop by about 30 ms at a few negotiations a second. Under load,
+    /// though, every append wakes the daemon for a batch of a few events. At 200 negotiations a second
+    /// that cost PostgreSQL about 50 % more CPU and made the relay's delay about eight times longer
+    /// (measured on 2 cores, see docs/benchmarks.md).
+    /// </remarks>
+    public bool WakeOnAppend { get; set; }
 
     /// <summary>
     /// Milliseconds the async daemon waits at a gap in event sequence numbers, left by a rolled-back
