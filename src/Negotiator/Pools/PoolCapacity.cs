@@ -76,6 +76,12 @@ public readonly record struct PoolUsage(long CpuMillicores, long MemoryMiB, int 
 
     public static PoolUsage Of(ResourcePoolSettings pool) => new(pool.CpuMillicores, pool.MemoryMiB, pool.Gpus);
 
+    /// <summary>
+    /// Returns this amount with each negative part raised to zero: what is free in a pool that was made
+    /// smaller than what it already holds.
+    /// </summary>
+    public PoolUsage AtLeastZero() => new(Math.Max(0, CpuMillicores), Math.Max(0, MemoryMiB), Math.Max(0, Gpus));
+
     public bool Covers(PoolUsage need) => CpuMillicores >= need.CpuMillicores && MemoryMiB >= need.MemoryMiB && Gpus >= need.Gpus;
 
     public override string ToString() =>

@@ -116,7 +116,8 @@ public sealed class ResourcePoolLedger(
         }
 
         var rejection = DescribeRejection(need, free);
-        logger.LogWarning("No pool has room for negotiation {NegotiationId} attempt {Attempt}: {Rejection}", request.NegotiationId, request.Attempt, rejection);
+        // The caller decides whether this is a failure, and the saga logs each failure with this reason.
+        logger.LogDebug("No pool has room for negotiation {NegotiationId} attempt {Attempt}: {Rejection}", request.NegotiationId, request.Attempt, rejection);
         return new LeaseOutcome(null, null, rejection);
     }
 
@@ -196,7 +197,7 @@ public sealed class ResourcePoolLedger(
             var committed = Sum(holding.Where(lease => lease.Committed));
             var leased = Sum(holding.Where(lease => !lease.Committed));
             var total = PoolUsage.Of(pool);
-            statuses.Add(new PoolStatus(pool.Name, total, committed, leased, total - committed - leased, holding.Count));
+            statuses.Add(new PoolStatus(pool.Name, total, committed, leased, (total - committed - leased).AtLeastZero(), holding.Count));
         }
 
         return statuses;
@@ -429,7 +430,7 @@ public sealed class ResourcePoolLedger(
 
     private static string DescribeRejection(PoolUsage need, List<(ResourcePoolSettings Pool, PoolUsage Free)> free)
     {
-        var pools = string.Join("; ", free.Select(entry => $"{entry.Pool.Name} has {entry.Free} free of {PoolUsage.Of(entry.Pool)}"));
+        var pools = string.Join("; ", free.Select(entry => $"{entry.Pool.Name} has {entry.Free.AtLeastZero()} free of {PoolUsage.Of(entry.Pool)}"));
         var largest = free.OrderByDescending(entry => entry.Free.MemoryMiB).FirstOrDefault();
         var wouldFit = largest.Pool is null || largest.Free.CpuMillicores <= 0 || largest.Free.MemoryMiB <= 0
             ? "nothing fits until capacity is released or leases expire"

@@ -168,7 +168,7 @@ public sealed class NegotiationDecisions(
         var lease = await Pools.LeaseCommittedAsync(new LeaseRequest(state.CorrelationId, 0, proposal.Allocation, state.Gpus), cancellationToken);
         if (!lease.Granted)
         {
-            await FailAsync(state, 0, $"{proposal.Allocation} was the proposal ({proposal.Rationale}) but {lease.Rejection}", cancellationToken);
+            await FailAsync(state, 0, NoRoomReason(proposal, lease), cancellationToken);
             return;
         }
 
@@ -251,7 +251,7 @@ public sealed class NegotiationDecisions(
         var lease = await Pools.LeaseAsync(new LeaseRequest(state.CorrelationId, attempt, proposal.Allocation, state.Gpus), cancellationToken);
         if (!lease.Granted)
         {
-            await FailAsync(state, attempt, $"{proposal.Allocation} was the proposal ({proposal.Rationale}) but {lease.Rejection}", cancellationToken);
+            await FailAsync(state, attempt, NoRoomReason(proposal, lease), cancellationToken);
             return;
         }
 
@@ -301,6 +301,13 @@ public sealed class NegotiationDecisions(
         state.EndedAt = clock.GetUtcNow();
         state.RefreshNextDeadline();
     }
+
+    /// <summary>
+    /// Returns why a negotiation failed when no pool could take its proposal. The pools' rejection
+    /// comes first, as it names what to change, and the proposal's rationale follows.
+    /// </summary>
+    private static string NoRoomReason(Proposal proposal, LeaseOutcome lease) =>
+        $"{lease.Rejection} Rationale of the proposal: {proposal.Rationale}";
 
     /// <summary>Returns the GPUs a task's hints ask for: the largest GPU limit or request among its containers' own hints.</summary>
     private static int GpuCount(IReadOnlyList<ResourceHint> hints) =>

@@ -63,7 +63,7 @@ public sealed class NegotiationEngineTests : IAsyncLifetime
         Assert.Equal(10, proposals.Count);
         Assert.Equal(190, rejections.Count);
         Assert.True(proposals.Sum(proposal => proposal.Allocation.MemoryMiB) <= 2560);
-        Assert.All(rejections, failed => Assert.Contains("No resource pool has room for 250m CPU, 256 MiB", failed.Reason, StringComparison.Ordinal));
+        Assert.All(rejections, failed => Assert.StartsWith("No resource pool has room for 250m CPU, 256 MiB", failed.Reason, StringComparison.Ordinal));
         Assert.Contains("nothing fits until capacity is released or leases expire", rejections[0].Reason, StringComparison.OrdinalIgnoreCase);
 
         var pool = await CapacityAsync(api);
@@ -86,7 +86,8 @@ public sealed class NegotiationEngineTests : IAsyncLifetime
         var second = Guid.CreateVersion7();
         await StartNegotiationAsync(second, Redis);
         var rejected = await eventStore.WaitForEventAsync<NegotiationFailed>(second, Timeout);
-        Assert.Contains("No resource pool has room", rejected.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("No resource pool has room", rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("Rationale of the proposal: ", rejected.Reason, StringComparison.Ordinal);
 
         using var release = await api.PostAsync($"/negotiation/{first}/release", content: null);
         Assert.Equal(HttpStatusCode.OK, release.StatusCode);
@@ -98,6 +99,24 @@ public sealed class NegotiationEngineTests : IAsyncLifetime
         var third = Guid.CreateVersion7();
         await StartNegotiationAsync(third, Redis);
         await eventStore.WaitForEventAsync<AllocationProposed>(third, Timeout);
+    }
+
+    [Fact]
+    public async Task Shrunk_pool_shows_nothing_free()
+    {
+        await StartNegotiatorAsync("--ResourcePools:Pools:0:MemoryMiB=600");
+        var id = Guid.CreateVersion7();
+        await StartNegotiationAsync(id, Redis);
+        await eventStore.WaitForEventAsync<AllocationProposed>(id, Timeout);
+        await bus.PublishAsync(Passed(id, 1), Guid.NewGuid());
+        await eventStore.WaitForEventAsync<AllocationCommitted>(id, Timeout);
+
+        var shrunk = await StartNegotiatorAsync("--ResourcePools:Pools:0:MemoryMiB=200");
+        var pool = await CapacityAsync(shrunk);
+
+        Assert.Equal(200, pool.GetProperty("capacity").GetProperty("memoryMiB").GetInt64());
+        Assert.Equal(256, pool.GetProperty("committed").GetProperty("memoryMiB").GetInt64());
+        Assert.Equal(0, pool.GetProperty("free").GetProperty("memoryMiB").GetInt64());
     }
 
     [Fact]

@@ -78,6 +78,15 @@ public class PoolCapacityTests
     }
 
     [Fact]
+    public void AtLeastZero_raises_only_negative_parts()
+    {
+        var overcommitted = PoolUsage.Of(new ResourcePoolSettings { Name = "default", CpuMillicores = 1000, MemoryMiB = 200 }) - new PoolUsage(250, 256, 0);
+
+        Assert.Equal(new PoolUsage(750, -56, 0), overcommitted);
+        Assert.Equal(new PoolUsage(750, 0, 0), overcommitted.AtLeastZero());
+    }
+
+    [Fact]
     public void StreamId_is_stable_per_pool()
     {
         Assert.Equal(ResourcePoolLedger.StreamId("default"), ResourcePoolLedger.StreamId("default"));
