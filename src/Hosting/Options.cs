@@ -38,7 +38,7 @@ public sealed class RabbitMqOptions
 /// <summary>
 /// Where the Marten event store lives: <c>ConnectionStrings:EventStore</c> and the <c>EventStore</c> section.
 /// </summary>
-public sealed class EventStoreOptions
+public sealed class EventStoreOptions : IValidatableObject
 {
     public const string SectionName = "EventStore";
 
@@ -55,7 +55,7 @@ public sealed class EventStoreOptions
     /// A relay hop waits up to this long, and half as long while events keep coming. 50 ms costs about
     /// 4 % of one core more than 200 ms when idle.
     /// </remarks>
-    [Range(10, 60_000)]
+    [Range(10, 60_000, ErrorMessage = "EventStore:PollingMilliseconds must be between 10 and 60000.")]
     public int PollingMilliseconds { get; set; } = 50;
 
     /// <summary>
@@ -84,6 +84,20 @@ public sealed class EventStoreOptions
     /// </summary>
     [Range(1, 1000)]
     public int RelayConcurrency { get; set; } = 32;
+
+    /// <summary>Longest polling interval without <see cref="WakeOnAppend"/>, where every relay hop waits for a poll.</summary>
+    public const int MaxPollingWithoutWakeMilliseconds = 2_000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!WakeOnAppend && PollingMilliseconds > MaxPollingWithoutWakeMilliseconds)
+        {
+            yield return new ValidationResult(
+                $"EventStore:PollingMilliseconds is {PollingMilliseconds}, but without EventStore:WakeOnAppend every relay hop waits " +
+                $"for a poll, so it must be at most {MaxPollingWithoutWakeMilliseconds}. Lower it, or set EventStore:WakeOnAppend=true.",
+                [nameof(PollingMilliseconds)]);
+        }
+    }
 }
 
 /// <summary>

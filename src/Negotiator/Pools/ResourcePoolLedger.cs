@@ -428,13 +428,28 @@ public sealed class ResourcePoolLedger(
     private static PoolUsage Sum(IEnumerable<PoolLease> leases) =>
         leases.Aggregate(PoolUsage.Zero, (sum, lease) => sum + new PoolUsage(lease.Allocation.CpuMillicores, lease.Allocation.MemoryMiB, lease.Gpus));
 
-    private static string DescribeRejection(PoolUsage need, List<(ResourcePoolSettings Pool, PoolUsage Free)> free)
+    /// <summary>
+    /// Returns the reason a lease for <paramref name="need"/> was rejected by the pools in <paramref name="free"/>,
+    /// with what to do: wait for releases, ask for what fits now, or, when no pool is that large, change the configuration.
+    /// </summary>
+    internal static string DescribeRejection(PoolUsage need, IReadOnlyList<(ResourcePoolSettings Pool, PoolUsage Free)> free)
     {
         var pools = string.Join("; ", free.Select(entry => $"{entry.Pool.Name} has {entry.Free.AtLeastZero()} free of {PoolUsage.Of(entry.Pool)}"));
         var largest = free.OrderByDescending(entry => entry.Free.MemoryMiB).FirstOrDefault();
-        var wouldFit = largest.Pool is null || largest.Free.CpuMillicores <= 0 || largest.Free.MemoryMiB <= 0
-            ? "nothing fits until capacity is released or leases expire"
-            : $"at most {largest.Free} would fit now, in pool {largest.Pool.Name}";
-        return $"No resource pool has room for {need}: {pools}. {wouldFit[..1].ToUpperInvariant()}{wouldFit[1..]}.";
+        string advice;
+        if (free.Count > 0 && !free.Any(entry => PoolUsage.Of(entry.Pool).Covers(need)))
+        {
+            advice = "No pool is that large even when empty, so releases will not help: enlarge a pool (ResourcePools:Pools) or ask for less";
+        }
+        else if (largest.Pool is null || largest.Free.CpuMillicores <= 0 || largest.Free.MemoryMiB <= 0)
+        {
+            advice = "Nothing fits until capacity is released or leases expire";
+        }
+        else
+        {
+            advice = $"At most {largest.Free} would fit now, in pool {largest.Pool.Name}";
+        }
+
+        return $"No resource pool has room for {need}: {pools}. {advice}.";
     }
 }

@@ -87,6 +87,29 @@ public class PoolCapacityTests
     }
 
     [Fact]
+    public void Rejection_says_when_no_pool_is_large_enough()
+    {
+        var pool = new ResourcePoolSettings { Name = "default", CpuMillicores = 1000, MemoryMiB = 300 };
+
+        var reason = ResourcePoolLedger.DescribeRejection(new PoolUsage(250, 512, 0), [(pool, PoolUsage.Of(pool))]);
+
+        Assert.StartsWith("No resource pool has room for 250m CPU, 512 MiB: default has 1000m CPU, 300 MiB free of 1000m CPU, 300 MiB.", reason, StringComparison.Ordinal);
+        Assert.Contains("No pool is that large even when empty", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("until capacity is released", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rejection_of_full_pool_waits_for_releases()
+    {
+        var pool = new ResourcePoolSettings { Name = "default", CpuMillicores = 1000, MemoryMiB = 300 };
+
+        var reason = ResourcePoolLedger.DescribeRejection(new PoolUsage(250, 256, 0), [(pool, new PoolUsage(1000, -56, 0))]);
+
+        Assert.Contains("default has 1000m CPU, 0 MiB free of 1000m CPU, 300 MiB.", reason, StringComparison.Ordinal);
+        Assert.EndsWith("Nothing fits until capacity is released or leases expire.", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StreamId_is_stable_per_pool()
     {
         Assert.Equal(ResourcePoolLedger.StreamId("default"), ResourcePoolLedger.StreamId("default"));
