@@ -56,15 +56,20 @@ public sealed class MartenFailureLogger(ILoggerFactory loggerFactory) : IMartenL
     {
     }
 
+    /// <summary>SQLSTATE of the stream version check in Marten's <c>mt_quick_append_events</c> (Marten 8 and 9).</summary>
+    private const string StreamVersionMismatch = "MT003";
+
     /// <summary>
     /// Returns whether <paramref name="ex"/> is a conflict between concurrent writers: a unique
     /// violation (PostgreSQL 23505), a deadlock (40P01) or serialization failure (40001), whose
-    /// transaction PostgreSQL rolled back so that a retry can succeed, or one of Marten's concurrency
-    /// exceptions.
+    /// transaction PostgreSQL rolled back so that a retry can succeed, Marten's stream version
+    /// mismatch (MT003, raised by its append function before it becomes a concurrency exception),
+    /// or one of Marten's concurrency exceptions.
     /// </summary>
     public static bool IsExpectedConflict(Exception ex) => ex switch
     {
         PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => true,
+        PostgresException { SqlState: StreamVersionMismatch } => true,
         ConcurrencyException or DocumentAlreadyExistsException or ExistingStreamIdCollisionException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsExpectedConflict),
         _ => ex.InnerException is { } inner && IsExpectedConflict(inner),

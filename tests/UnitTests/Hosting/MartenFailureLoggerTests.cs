@@ -24,6 +24,15 @@ public class MartenFailureLoggerTests
     }
 
     [Fact]
+    public void Stream_version_mismatch_from_append_is_expected()
+    {
+        var mismatch = new Npgsql.PostgresException("Stream version mismatch on 'x': expected 9, actual 10", "ERROR", "ERROR", "MT003");
+
+        Assert.True(MartenFailureLogger.IsExpectedConflict(mismatch));
+        Assert.False(MartenFailureLogger.IsExpectedConflict(new Npgsql.PostgresException("stream is archived", "ERROR", "ERROR", "MT001")));
+    }
+
+    [Fact]
     public void Retry_warning_for_conflict_is_dropped()
     {
         var conflict = new EventStreamUnexpectedMaxEventIdException(Guid.NewGuid(), typeof(object), 8, 9);
