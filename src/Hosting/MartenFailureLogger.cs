@@ -56,7 +56,7 @@ public sealed class MartenFailureLogger(ILoggerFactory loggerFactory) : IMartenL
     {
     }
 
-    /// <summary>SQLSTATE of the stream version check in Marten's <c>mt_quick_append_events</c> (Marten 8 and 9).</summary>
+    /// <summary>SQLSTATE of the stream version check in Marten's <c>mt_quick_append_events</c> (Marten 9).</summary>
     private const string StreamVersionMismatch = "MT003";
 
     /// <summary>
