@@ -447,7 +447,7 @@ public sealed class ResourcePoolLedger(
         }
         else
         {
-            advice = $"At most {largest.Free} would fit now, in pool {largest.Pool.Name}";
+            advice = $"At most {largest.Free.AtLeastZero()} would fit now, in pool {largest.Pool.Name}";
         }
 
         return $"No resource pool has room for {need}: {pools}. {advice}.";
