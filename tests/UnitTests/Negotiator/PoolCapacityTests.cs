@@ -80,7 +80,7 @@ public class PoolCapacityTests
     [Fact]
     public void AtLeastZero_raises_only_negative_parts()
     {
-        var overcommitted = PoolUsage.Of(new ResourcePoolSettings { Name = "default", CpuMillicores = 1000, MemoryMiB = 200 }) - new PoolUsage(250, 256, 0);
+        var overcommitted = new PoolUsage(1000, 200, 0) - new PoolUsage(250, 256, 0);
 
         Assert.Equal(new PoolUsage(750, -56, 0), overcommitted);
         Assert.Equal(new PoolUsage(750, 0, 0), overcommitted.AtLeastZero());
